@@ -1,0 +1,57 @@
+"""Experience and learning (MODEL.md step 5; seed chapter 1: experience, habits).
+
+Citizens learn by doing: taking part raises skill and efficacy with diminishing returns, passive
+receipt erodes efficacy (pacification), habits move toward what was practised and fade with disuse.
+Staff interactional habits move toward the mode they work in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def learn_by_doing(skill, practised, learning_rate):
+    """Skill rises with the part a citizen played, with diminishing returns (room left: 1 - skill)."""
+    skill += learning_rate * practised * (1.0 - skill)
+
+
+def gain_efficacy(efficacy, practised, relief, efficacy_gain):
+    """Taking part and seeing value created raises the sense of agency (Bovaird et al. 2015)."""
+    efficacy += efficacy_gain * practised * relief * (1.0 - efficacy)
+
+
+def pacify(efficacy, practised, pacification):
+    """Receiving a service passively erodes efficacy (NPM critique: pacified citizens)."""
+    efficacy -= pacification * (1.0 - practised) * efficacy
+
+
+def practise_habit(habit, served, practised, habit_rate, habit_decay):
+    """Habits move toward what was practised in an encounter, and fade a little without one."""
+    habit[served] += habit_rate * (practised[served] - habit[served])
+    idle = ~served
+    habit[idle] -= habit_decay * habit[idle]
+
+
+def reinforce_expected_benefit(expected_benefit, took_part, payoff, memory):
+    """A citizen who took part updates the benefit they expect from it (reinforcement learning).
+
+    When taking part brings little visible value, the expectation, and so participation, decays
+    (as contributions do in repeated public-goods games: Ledyard 1995; Fehr & Gaechter 2000).
+    """
+    expected_benefit[took_part] += memory * (payoff[took_part] - expected_benefit[took_part])
+
+
+def practise_mode(mode_habit, coproduction_share, rate):
+    """Staff interactional habits drift toward the mode they work in (learning in organizations)."""
+    mode_habit += rate * (coproduction_share - mode_habit)
+
+
+def citizen_input(willing_effort, skill, facilitation, cap):
+    """What a citizen contributes: their offered effort, as far as the mode allows, times skill.
+
+    In the customer mode the rules cap the effort (citizens as customers); the same formula holds
+    in both modes. Staff facilitation (co-production skill) makes the citizen's effort count more.
+    Returns ``(input, practised)`` where ``practised`` is the effort actually exercised.
+    """
+    practised = np.minimum(willing_effort, cap)
+    return practised * (0.3 + 0.7 * skill) * (0.5 + 0.5 * facilitation), practised

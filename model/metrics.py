@@ -1,0 +1,49 @@
+"""Metrics of MODEL.md section 4: names and the few helpers that compute them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+METRICS: dict[str, str] = {
+    "public_value": "Need reduced this step, per citizen (planned and emergent).",
+    "emergent_value": "Part of public_value due to innovations (unplanned value), per citizen.",
+    "participation_rate": "Share of citizens with a need above the threshold who took part this step.",
+    "volunteers": "Number of active volunteers.",
+    "mean_trust": "Mean trust in public institutions, in [0, 1].",
+    "mean_efficacy": "Mean sense of agency (efficacy), in [0, 1].",
+    "mean_wellbeing": "Mean wellbeing, in (0, 1].",
+    "gini_wellbeing": "Gini coefficient of wellbeing.",
+    "equity_gap": "Mean wellbeing of the top minus the bottom resource quintile.",
+    "unmet_need": "Need of citizens still asking for help, per citizen.",
+    "hidden_need": "Need of withdrawn citizens (no longer asking), per citizen.",
+    "staff_motivation": "Mean staff motivation, in [0, 1].",
+    "staff_turnover": "Share of staff who left this step.",
+    "cost": "Staff hours paid plus hiring costs this step, per citizen.",
+    "value_per_cost": "public_value / cost.",
+    "throughput": "Cases closed this step (the NPM indicator).",
+    "innovations": "Innovations so far (cumulative).",
+}
+
+
+def gini(values) -> float:
+    """Gini coefficient of non-negative values (0 equal, toward 1 concentrated)."""
+    x = np.sort(np.asarray(values, dtype=float))
+    n = x.size
+    total = x.sum()
+    if n == 0 or total <= 0:
+        return 0.0
+    ranks = np.arange(1, n + 1)
+    return float((2.0 * (ranks * x).sum() / (n * total)) - (n + 1.0) / n)
+
+
+def quintile_of(resources) -> np.ndarray:
+    """Resource quintile 0 (fewest) to 4 (most) of each citizen, by rank."""
+    n = len(resources)
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[np.argsort(resources, kind="stable")] = np.arange(n)
+    return (ranks * 5 // n).astype(np.int64)
+
+
+def equity_gap(wellbeing, quintile) -> float:
+    """Mean wellbeing of the top minus the bottom resource quintile (who is left behind)."""
+    return float(wellbeing[quintile == 4].mean() - wellbeing[quintile == 0].mean())

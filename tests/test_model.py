@@ -1,0 +1,180 @@
+"""The model as a whole: API, agents, determinism, parameters and the command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model import METRICS, PRESETS, Citizen, CitizenState, CoproductionModel, ParameterError, Params, Staff
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLI = [sys.executable, "-m", "coprosim_cli"]
+
+
+def _frame(scenario="coproduction", seed=3, steps=30, **kw):
+    model = CoproductionModel(scenario=scenario, seed=seed, n_citizens=kw.pop("n_citizens", 300), **kw)
+    model.run(steps)
+    frame = model.datacollector.get_model_vars_dataframe()
+    model.release()
+    return frame
+
+
+def test_python_api_as_documented():
+    model = CoproductionModel(params=Params.preset("coproduction", n_citizens=500), seed=1)
+    model.step()
+    model.run(4)
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(METRICS)
+    assert len(frame) == 6  # the initial state and five steps
+    assert model.steps == 5
+
+
+def test_every_preset_runs_and_reports_every_metric():
+    for name in PRESETS:
+        frame = _frame(name, steps=5, n_citizens=100)
+        assert list(frame.columns) == list(METRICS), name
+        assert np.isfinite(frame.to_numpy()).all(), name
+
+
+def test_agents_of_each_kind_on_a_network():
+    model = CoproductionModel(scenario="coproduction", seed=2, n_citizens=300)
+    model.run(60)
+    citizens = model.agents_by_type[Citizen]
+    assert len(citizens) == 300
+    assert len(model.agents_by_type[Staff]) == model.params.n_staff
+    assert model.metrics["volunteers"] == len(model.volunteer_agents) == model.volunteer_state["active"].sum()
+    assert len(model.volunteer_agents) > 0, "the coproduction preset should recruit volunteers in 60 weeks"
+    one = model.citizens[0]
+    assert one.cell in model.network.all_cells.cells
+    assert len(one.cell.neighborhood) >= 2
+    assert one.trust == model.citizen_state["trust"][0]
+    assert isinstance(one.state, CitizenState)
+    model.release()
+
+
+def test_same_seed_gives_identical_metrics():
+    pd.testing.assert_frame_equal(_frame(seed=11), _frame(seed=11), check_exact=True)
+
+
+def test_different_seeds_give_different_runs():
+    assert not _frame(seed=1).equals(_frame(seed=2))
+
+
+def _digest_in_subprocess(seed: int) -> str:
+    code = (
+        "import hashlib, sys; sys.path.insert(0, %r)\n"
+        "from model import CoproductionModel\n"
+        "m = CoproductionModel(scenario='hybrid', seed=%d, n_citizens=300); m.run(30)\n"
+        "print(hashlib.sha256(m.datacollector.get_model_vars_dataframe().to_numpy().tobytes()).hexdigest())"
+    ) % (ROOT, seed)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_same_seed_is_identical_across_processes():
+    import hashlib
+
+    here = CoproductionModel(scenario="hybrid", seed=5, n_citizens=300)
+    here.run(30)
+    local = hashlib.sha256(here.datacollector.get_model_vars_dataframe().to_numpy().tobytes()).hexdigest()
+    assert _digest_in_subprocess(5) == local == _digest_in_subprocess(5)
+
+
+def test_agent_state_is_sampled_at_the_configured_period():
+    model = CoproductionModel(scenario="npm", seed=1, n_citizens=100, agent_sample_period=5)
+    model.run(12)
+    agents = model.agent_dataframe()
+    assert sorted(agents["step"].unique()) == [5, 10]
+    assert len(agents) == 200
+    assert {"resources", "wellbeing", "trust", "efficacy", "withdrawn", "quintile"} <= set(agents.columns)
+
+
+def test_release_frees_the_model():
+    import gc
+    import weakref
+
+    model = CoproductionModel(scenario="coproduction", seed=1, n_citizens=50)
+    model.run(3)
+    ref = weakref.ref(model)
+    model.release()
+    del model
+    gc.collect()
+    assert ref() is None, "Mesa's Agent._ids must not keep released models alive"
+
+
+# --- parameters ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "overrides, fragment",
+    [
+        ({"n_citizens": 5}, "n_citizens: must be an integer in [10, 200000], got 5"),
+        ({"voice_bias": 1.5}, "voice_bias: must be a number in [0.0, 1.0], got 1.5"),
+        ({"voice_bias": "high"}, "voice_bias: must be a number in [0.0, 1.0], got 'high'"),
+        ({"reflection_interval": 2.5}, "reflection_interval: must be an integer in [0, 520]"),
+        ({"wicked_share": float("nan")}, "wicked_share: must be a number"),
+        ({"colour": 1}, "colour: unknown parameter; allowed:"),
+    ],
+)
+def test_bad_parameters_raise_one_line_errors(overrides, fragment):
+    with pytest.raises(ParameterError) as err:
+        Params(**overrides) if "colour" not in overrides else Params.from_dict(overrides)
+    assert fragment in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_unknown_scenario_is_refused():
+    with pytest.raises(ParameterError, match="scenario: unknown scenario 'nmp'; allowed: npm"):
+        Params.preset("nmp")
+
+
+def test_every_parameter_documents_range_unit_and_meaning():
+    for name in Params.field_names():
+        spec = Params.spec(name)
+        lo, hi = spec["range"]
+        assert lo <= spec["default"] <= hi, name
+        assert spec["unit"] and len(spec["meaning"]) > 20, name
+
+
+def test_coproduction_share_is_continuous():
+    assert Params(coproduction_share=0.37).coproduction_share == 0.37
+
+
+# --- command line --------------------------------------------------------------------------------
+def test_cli_run_prints_summary_and_writes_metrics(tmp_path):
+    result = subprocess.run(CLI + ["run", "--scenario", "npm", "--steps", "5", "--seed", "2",
+                                   "--set", "n_citizens=100", "--out", str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "public_value" in result.stdout and "equity_gap" in result.stdout
+    frame = pd.read_parquet(tmp_path / "npm_seed2.parquet")
+    assert len(frame) == 6 and set(METRICS) <= set(frame.columns)
+    assert (tmp_path / "npm_seed2.csv").exists()
+
+
+def test_cli_lists_scenarios():
+    result = subprocess.run(CLI + ["scenarios"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0
+    assert all(name in result.stdout for name in PRESETS)
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["run", "--scenario", "nmp"], "scenario: unknown scenario 'nmp'"),
+        (["run", "--set", "colour=red"], "colour: unknown parameter"),
+        (["run", "--set", "n_citizens=3"], "n_citizens: must be an integer in [10, 200000], got 3"),
+        (["run", "--set", "voice_bias=loud"], "voice_bias: must be a number in [0.0, 1.0]"),
+        (["run", "--steps", "-4"], "--steps: must be an integer in [1, 100000]"),
+        (["run", "--seed", "abc"], "--seed: must be an integer"),
+        (["run", "--set", "novalue"], "--set: expected key=value"),
+    ],
+)
+def test_cli_bad_input_is_one_line_exit_2(args, fragment):
+    result = subprocess.run(CLI + args, capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

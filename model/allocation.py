@@ -10,9 +10,12 @@ from __future__ import annotations
 import numpy as np
 
 
-def encounter_duration(wicked_fraction, standard_duration, wicked_extra_time, dialogue_overhead):
-    """Staff hours an encounter takes: complex cases take longer, dialogue adds its overhead."""
-    return standard_duration * (1.0 + wicked_extra_time * wicked_fraction) * (1.0 + dialogue_overhead)
+def encounter_duration(wicked_fraction, resources, standard_duration, wicked_extra_time,
+                       disadvantage_extra_time, dialogue_overhead):
+    """Staff hours an encounter takes: wicked cases and citizens with few resources take longer,
+    and dialogue adds its overhead."""
+    extra = wicked_extra_time * wicked_fraction + disadvantage_extra_time * (1.0 - resources)
+    return standard_duration * (1.0 + extra) * (1.0 + dialogue_overhead)
 
 
 def customer_priority(need, voice, shortness, voice_bias, pressure):

@@ -91,6 +91,7 @@ class CoproductionModel(mesa.Model):
         self._closed_since_review = 0.0
         self._hours_since_review = 0.0
         self.innovations = 0
+        self.wicked_value = 0.0  # cumulative wicked need reduced, per citizen (for pattern 10)
         self.metrics: dict[str, float] = {}
         self.agent_samples: list[dict[str, np.ndarray]] = []
 
@@ -207,8 +208,8 @@ class CoproductionModel(mesa.Model):
         wicked_fraction = np.divide(c["wicked_need"], c["need"], out=np.zeros_like(c["need"]),
                                     where=c["need"] > 0)
         overhead = 0.0 if took_part is None else p.dialogue_overhead * took_part
-        return allocation.encounter_duration(wicked_fraction, p.standard_duration,
-                                             p.wicked_extra_time, overhead)
+        return allocation.encounter_duration(wicked_fraction, c["resources"], p.standard_duration,
+                                             p.wicked_extra_time, p.disadvantage_extra_time, overhead)
 
     def _outreach_and_demand(self, u):
         """Outreach reaches citizens of the target group first; then who asks for help."""
@@ -325,7 +326,9 @@ class CoproductionModel(mesa.Model):
         emergent = np.where(served, emergent, 0.0)
         c["need"] = need_before - reduction
         share_left = np.divide(c["need"], need_before, out=np.ones(n), where=need_before > 0)
-        c["wicked_need"] = c["wicked_need"] * share_left
+        wicked_after = c["wicked_need"] * share_left
+        self.wicked_value += float((c["wicked_need"] - wicked_after).sum()) / n
+        c["wicked_need"] = wicked_after
         relief = np.where(served, 1.0 - share_left, 0.0)
         return {"served": served, "practised": practised, "relief": relief,
                 "reduction": reduction, "emergent": emergent, "diversity": diversity}
@@ -388,7 +391,6 @@ class CoproductionModel(mesa.Model):
                                 p.motivation_recovery, p.crowding_out)
         staff.update_burnout(s["burnout"], workload, p.burnout_rate, p.burnout_recovery)
         learning.practise_mode(s["mode_habit"], p.coproduction_share, p.habit_decay)
-        np.clip(s["motivation"], 0.0, 1.0, out=s["motivation"])
         s["tenure"] += 1
         leavers = staff.leaving(s["motivation"], s["burnout"], draw, p.p_staff_leave, p.p_quit,
                                 p.quit_motivation, p.quit_burnout)

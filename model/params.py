@@ -56,6 +56,7 @@ class Params:
     wicked_penalty: float = _spec(0.5, 0.0, 1.0, "share", "Productivity lost on wicked needs when one actor supplies all the input; diverse encounters lose none.")
     standard_duration: float = _spec(2.0, 0.1, 40.0, "staff hours", "Staff time of a standard customer-mode encounter.")
     wicked_extra_time: float = _spec(1.0, 0.0, 10.0, "share", "Extra encounter time per unit of the case's wicked share (complex cases take longer).")
+    disadvantage_extra_time: float = _spec(0.5, 0.0, 10.0, "share", "Extra encounter time for a citizen with no resources, scaled by 1 - resources (paperwork, language, complex lives; why quick cases are the resourceful: Koning & Heinrich 2013).")
     dialogue_overhead: float = _spec(0.5, 0.0, 5.0, "share", "Extra staff time a co-creating encounter takes for dialogue (rule of the co-creating mode).")
 
     # --- regime rules -------------------------------------------------------------------------

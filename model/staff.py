@@ -12,6 +12,7 @@ def update_motivation(motivation, pressure, baseline, recovery, crowding_out):
     1999; contested for routine tasks: Weibel et al. 2010), a parameter, not a law.
     """
     motivation += recovery * (baseline - motivation) - crowding_out * pressure * motivation
+    np.clip(motivation, 0.0, 1.0, out=motivation)
 
 
 def update_burnout(burnout, workload, burnout_rate, burnout_recovery):
@@ -21,6 +22,7 @@ def update_burnout(burnout, workload, burnout_rate, burnout_recovery):
         burnout += burnout_rate * excess * (1.0 - burnout)
     else:
         burnout -= burnout_recovery * burnout
+    np.clip(burnout, 0.0, 1.0, out=burnout)
 
 
 def leaving(motivation, burnout, draw, p_leave, p_quit, quit_motivation, quit_burnout):

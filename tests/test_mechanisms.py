@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import allocation, emergence, learning, needs, participation, production, reflection, staff, trust
+from model import (
+    allocation,
+    emergence,
+    learning,
+    needs,
+    participation,
+    production,
+    reflection,
+    staff,
+    trust,
+)
 from model.metrics import equity_gap, gini, quintile_of
 
 
@@ -121,10 +131,12 @@ def test_serve_in_order_never_exceeds_hours():
     assert used == pytest.approx(duration[served].sum())
 
 
-def test_dialogue_overhead_lengthens_encounters():
-    base = allocation.encounter_duration(0.0, 2.0, 1.0, 0.0)
-    assert allocation.encounter_duration(0.0, 2.0, 1.0, 0.5) == pytest.approx(1.5 * base)
-    assert allocation.encounter_duration(1.0, 2.0, 1.0, 0.0) == pytest.approx(2 * base)
+def test_dialogue_wicked_needs_and_few_resources_lengthen_encounters():
+    base = allocation.encounter_duration(0.0, 1.0, 2.0, 1.0, 0.5, 0.0)
+    assert base == pytest.approx(2.0)
+    assert allocation.encounter_duration(0.0, 1.0, 2.0, 1.0, 0.5, 0.5) == pytest.approx(1.5 * base)
+    assert allocation.encounter_duration(1.0, 1.0, 2.0, 1.0, 0.5, 0.0) == pytest.approx(2 * base)
+    assert allocation.encounter_duration(0.0, 0.0, 2.0, 1.0, 0.5, 0.0) == pytest.approx(1.5 * base)
 
 
 # --- participation -------------------------------------------------------------------------------

@@ -10,7 +10,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import METRICS, PRESETS, Citizen, CitizenState, CoproductionModel, ParameterError, Params, Staff
+from model import (
+    METRICS,
+    PRESETS,
+    Citizen,
+    CitizenState,
+    CoproductionModel,
+    ParameterError,
+    Params,
+    Staff,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = [sys.executable, "-m", "coprosim_cli"]
@@ -67,11 +76,11 @@ def test_different_seeds_give_different_runs():
 
 def _digest_in_subprocess(seed: int) -> str:
     code = (
-        "import hashlib, sys; sys.path.insert(0, %r)\n"
+        f"import hashlib, sys; sys.path.insert(0, {ROOT!r})\n"
         "from model import CoproductionModel\n"
-        "m = CoproductionModel(scenario='hybrid', seed=%d, n_citizens=300); m.run(30)\n"
+        f"m = CoproductionModel(scenario='hybrid', seed={seed}, n_citizens=300); m.run(30)\n"
         "print(hashlib.sha256(m.datacollector.get_model_vars_dataframe().to_numpy().tobytes()).hexdigest())"
-    ) % (ROOT, seed)
+    )
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 

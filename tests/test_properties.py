@@ -1,0 +1,65 @@
+"""Property-based tests over random valid parameters (hypothesis): invariants of every step."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model import Citizen, CoproductionModel, Params, Staff, Volunteer
+
+UNIT_METRICS = ("participation_rate", "mean_trust", "mean_efficacy", "mean_wellbeing",
+                "gini_wellbeing", "staff_motivation", "staff_turnover")
+# kept small so that a hypothesis run stays quick; every other field is drawn from its full range
+SMALL = {"n_citizens": (20, 150), "agent_sample_period": (0, 5)}
+
+
+@st.composite
+def valid_params(draw):
+    values = {}
+    for name in Params.field_names():
+        spec = Params.spec(name)
+        lo, hi = SMALL.get(name, spec["range"])
+        if spec["kind"] is int:
+            values[name] = draw(st.integers(min_value=int(lo), max_value=int(hi)))
+        else:
+            values[name] = draw(st.floats(min_value=lo, max_value=hi, allow_nan=False))
+    return Params(**values)
+
+
+def check_invariants(model: CoproductionModel) -> None:
+    c, s, m = model.citizen_state, model.staff_state, model.metrics
+    assert (c["need"] >= 0).all(), "need must never be negative"
+    assert (c["wicked_need"] >= 0).all() and (c["wicked_need"] <= c["need"] + 1e-9).all()
+    for key in ("trust", "efficacy", "skill", "habit", "wellbeing", "resources"):
+        assert ((c[key] >= 0) & (c[key] <= 1)).all(), key
+    for key in UNIT_METRICS:
+        assert 0.0 <= m[key] <= 1.0, (key, m[key])
+    assert -1.0 <= m["equity_gap"] <= 1.0
+    for key in ("public_value", "emergent_value", "unmet_need", "hidden_need", "cost", "throughput"):
+        assert m[key] >= 0, key
+    assert m["emergent_value"] <= m["public_value"] + 1e-12
+    assert (s["hours_worked"] <= s["capacity"] + 1e-9).all(), "staff hours must not exceed capacity"
+    assert ((s["motivation"] >= 0) & (s["motivation"] <= 1)).all()
+    assert ((s["burnout"] >= 0) & (s["burnout"] <= 1)).all()
+    n = model.params.n_citizens
+    assert len(model.agents_by_type[Citizen]) == n
+    assert len(model.agents_by_type[Staff]) == model.params.n_staff
+    n_vol = len(model.agents_by_type[Volunteer]) if Volunteer in model.agents_by_type else 0
+    assert n_vol == len(model.volunteer_agents) == int(model.volunteer_state["active"].sum()) == m["volunteers"]
+    assert m["throughput"] <= n
+
+
+@settings(max_examples=int(os.environ.get("COPROSIM_HYPOTHESIS_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(params=valid_params(), seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 25))
+def test_invariants_hold_for_any_valid_parameters(params, seed, steps):
+    model = CoproductionModel(params=params, seed=seed)
+    check_invariants(model)
+    for _ in range(steps):
+        model.step()
+        check_invariants(model)
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert len(frame) == steps + 1 and np.isfinite(frame.to_numpy()).all()
+    model.release()

@@ -187,3 +187,11 @@ def test_cli_bad_input_is_one_line_exit_2(args, fragment):
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_odd_documents_every_parameter_and_metric():
+    odd = open(os.path.join(ROOT, "docs", "ODD.md"), encoding="utf-8").read()
+    for name in Params.field_names():
+        assert f"| `{name}` | {Params.spec(name)['default']} |" in odd, f"docs/ODD.md lacks parameter {name}"
+    for name in METRICS:
+        assert f"`{name}`" in odd, f"docs/ODD.md lacks metric {name}"

@@ -154,7 +154,12 @@ class CoproductionModel(mesa.Model):
 
     # --- the step (MODEL.md section 3) -------------------------------------------------------------
     def step(self) -> None:
-        """One week: needs, demand, allocation, production, experience, reflection, emergence, updates."""
+        """One week, as MODEL.md section 3.
+
+        1 needs arise; 2 outreach, demand and the choice to take part; 3 allocation of staff time;
+        4 production; 5 experience; 8a trust and withdrawal; 6 reviews (reflection, targets);
+        7 emergence; 8b staff and volunteers; then the metrics are collected.
+        """
         u = self.rng.random((len(_DRAWS), self.params.n_citizens))
         staff_draw = self.rng.random(len(self.staff_members))
         self._needs_arise(u)
@@ -171,7 +176,7 @@ class CoproductionModel(mesa.Model):
         self._update_trust(asking, result)
         self._review()
         new_innovations = self._emergence(u, served_co, result, took_part)
-        hires = self._staff_week(staff_draw, asking, hours)
+        hires = self._staff_week(staff_draw, hours)
         self._volunteer_week(u, volunteer_of)
         self.citizen_state["took_part"] = took_part
         self.citizen_state["wellbeing"] = needs.wellbeing_from_need(self.citizen_state["need"])
@@ -381,7 +386,7 @@ class CoproductionModel(mesa.Model):
                                      took_part, u[_ROW["spread"]], p.innovation_spread)
         return new
 
-    def _staff_week(self, draw, asking, hours) -> int:
+    def _staff_week(self, draw, hours) -> int:
         """Motivation, burnout, habits and turnover of staff; leavers are replaced by novices."""
         p, s = self.params, self.staff_state
         customer_time = 1.0 - p.coproduction_share

@@ -1,0 +1,398 @@
+"""Experiment files: read, validate and expand a TOML experiment into runs.
+
+An experiment is data, not code (EMA Workbench's idea): a TOML file names scenarios (a preset plus
+overrides), optional sweep axes, replications, steps, the metrics to keep, the agent-sampling
+period and one experiment seed. Everything is checked before any run starts; a bad file raises
+``ExperimentError`` with one line naming the file, the key and what is allowed.
+
+File layout (every section but ``[scenarios]`` is optional)::
+
+    [experiment]
+    name = "policy_comparison"     # default: the file name without .toml; results/<name>/
+    description = "..."
+    replications = 30              # runs per scenario and sweep point, paired by seed
+    steps = 200                    # weeks per run
+    seed = 20261123                # experiment seed; replication seeds derive from it
+    metrics = ["public_value"]     # default: every metric of model.METRICS
+    agent_sample_period = 50       # steps between samples of citizens' state (0: none)
+
+    [base]                         # parameter overrides applied to every scenario
+    n_citizens = 1000
+
+    [scenarios.npm]                # a preset of the same name ...
+    [scenarios.big_outreach]       # ... or any name with preset = ...
+    preset = "coproduction"
+    outreach_share = 0.4           # every other key overrides a parameter
+
+    [sweep.grid]                   # full-factorial axes: every combination of the values
+    coproduction_share = [0.0, 0.5, 1.0]
+    [sweep.latin]                  # Latin hypercube over ranges, crossed with the grid
+    samples = 20
+    ranges = { resource_inequality = [0.2, 1.6] }
+
+    [analysis]                     # used by ``coprosim compare``
+    baseline = "npm"               # scenario the others are compared with, paired by seed
+    end_share = 0.2                # "end" = mean over the last 20% of steps of each run
+
+    [sensitivity]                  # used by ``coprosim sensitivity`` (see experiments.sensitivity)
+
+Precedence: preset < [base] < scenario overrides < sweep values < [experiment] agent_sample_period.
+Seeds: ``SeedSequence(seed).spawn(replications)``; replication r gets the same seed in every
+scenario and sweep point (common random numbers), so comparisons are paired.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from model import METRICS, PRESETS, ParameterError, Params
+
+SECTIONS = ("experiment", "base", "scenarios", "sweep", "analysis", "sensitivity")
+EXPERIMENT_KEYS = ("name", "description", "replications", "steps", "seed", "metrics",
+                   "agent_sample_period")
+ANALYSIS_KEYS = ("baseline", "end_share")
+MAX_RUNS = 1_000_000
+
+
+class ExperimentError(ParameterError):
+    """A bad experiment file or request; the message is one line naming the file and the key."""
+
+
+@dataclass(frozen=True)
+class Run:
+    """One simulation: a scenario at one sweep point with one replication seed."""
+
+    scenario: str
+    point: int
+    replication: int
+    seed: int
+    sweep: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def run_id(self) -> str:
+        return f"{self.scenario}__p{self.point:05d}__r{self.replication:04d}"
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A validated experiment; ``runs()`` lists every simulation it asks for."""
+
+    name: str
+    path: str
+    text: str
+    description: str
+    replications: int
+    steps: int
+    seed: int
+    metrics: tuple[str, ...]
+    agent_sample_period: int
+    base: dict[str, Any]
+    scenarios: dict[str, dict[str, Any]]  # name -> {"preset": str, "overrides": dict}
+    axes: tuple[str, ...]                 # names of swept parameters
+    points: tuple[dict[str, Any], ...]    # sweep points; ({},) without a sweep
+    analysis: dict[str, Any]
+    sensitivity: dict[str, Any] | None
+    tag: str = ""                         # what else defines the runs (e.g. a sensitivity design)
+
+    def seeds(self) -> list[int]:
+        """One seed per replication, the same in every scenario (common random numbers)."""
+        return replication_seeds(self.seed, self.replications)
+
+    def params_for(self, scenario: str, point: int = 0) -> Params:
+        """The validated parameters of one scenario at one sweep point."""
+        spec = self.scenarios[scenario]
+        values = {**self.base, **spec["overrides"], **self.points[point],
+                  "agent_sample_period": self.agent_sample_period}
+        return Params.preset(spec["preset"], **values)
+
+    def runs(self) -> list[Run]:
+        """Every run, replication-major so that a partial sweep is still paired."""
+        seeds = self.seeds()
+        return [Run(scenario, point, rep, seeds[rep], dict(self.points[point]))
+                for rep in range(self.replications)
+                for point in range(len(self.points))
+                for scenario in self.scenarios]
+
+    def resolved(self) -> dict[str, dict[str, Any]]:
+        """Resolved parameters of each scenario (at the first sweep point)."""
+        return {name: self.params_for(name, 0).as_dict() for name in self.scenarios}
+
+    def fingerprint(self) -> str:
+        """What identifies the results: file text, replications, steps, parameters, design tag."""
+        identity = {"text": self.text, "replications": self.replications, "steps": self.steps,
+                    "resolved": self.resolved(), "points": list(self.points), "tag": self.tag}
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+
+    def with_overrides(self, replications: int | None = None, steps: int | None = None) -> Experiment:
+        """A copy with the command line's --replications / --steps (part of its identity)."""
+        changed = {}
+        if replications is not None:
+            changed["replications"] = _integer(self.path, "--replications", replications, 1, 100_000)
+        if steps is not None:
+            changed["steps"] = _integer(self.path, "--steps", steps, 1, 100_000)
+        return replace(self, **changed) if changed else self
+
+
+def replication_seeds(experiment_seed: int, replications: int) -> list[int]:
+    """Seeds of the replications: ``SeedSequence(experiment_seed).spawn(replications)``.
+
+    Each child's first 64-bit word, halved to fit a signed 64-bit Parquet column.
+    """
+    children = np.random.SeedSequence(experiment_seed).spawn(replications)
+    return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
+
+
+# --- loading ---------------------------------------------------------------------------------------
+def load_experiment(path: str | Path, replications: int | None = None,
+                    steps: int | None = None) -> Experiment:
+    """Read and validate an experiment file; raises ``ExperimentError`` (one line) if it is bad.
+
+    Args:
+        path: the TOML file.
+        replications, steps: optional overrides of the file's values (as --replications/--steps).
+    """
+    path = Path(path)
+    where = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExperimentError(f"{where}: no such experiment file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ExperimentError(f"{where}: cannot read: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ExperimentError(f"{where}: invalid TOML: {exc}") from None
+    return parse_experiment(data, where, text, default_name=path.stem).with_overrides(
+        replications, steps)
+
+
+def parse_experiment(data: dict, where: str, text: str, default_name: str) -> Experiment:
+    """Validate the parsed TOML of an experiment file (see the module docstring)."""
+    _only(where, "", data, SECTIONS, "section")
+    head = _table(where, "experiment", data.get("experiment", {}))
+    _only(where, "experiment", head, EXPERIMENT_KEYS)
+    name = _name(where, head.get("name", default_name))
+    metrics = _metrics(where, head.get("metrics", list(METRICS)))
+    base = _overrides(where, "base", _table(where, "base", data.get("base", {})))
+    scenarios = _scenarios(where, data.get("scenarios"))
+    axes, points = _sweep(where, data.get("sweep"), head.get("seed", 0))
+    experiment = Experiment(
+        name=name, path=where, text=text,
+        description=_string(where, "experiment.description", head.get("description", "")),
+        replications=_integer(where, "experiment.replications", head.get("replications", 10), 1, 100_000),
+        steps=_integer(where, "experiment.steps", head.get("steps", 200), 1, 100_000),
+        seed=_integer(where, "experiment.seed", head.get("seed", 0), 0, 2**63 - 1),
+        metrics=metrics,
+        agent_sample_period=_integer(where, "experiment.agent_sample_period",
+                                     head.get("agent_sample_period", 0), 0, 100_000),
+        base=base, scenarios=scenarios, axes=axes, points=points,
+        analysis=_analysis(where, data.get("analysis", {}), scenarios),
+        sensitivity=data.get("sensitivity"),
+    )
+    _check_combinations(experiment)
+    return experiment
+
+
+def _check_combinations(experiment: Experiment) -> None:
+    """Every scenario at every sweep point must give valid parameters; the run count must be sane."""
+    n_runs = len(experiment.scenarios) * len(experiment.points) * experiment.replications
+    if n_runs > MAX_RUNS:
+        raise ExperimentError(f"{experiment.path}: experiment: {n_runs} runs; at most {MAX_RUNS} allowed")
+    for name in experiment.scenarios:
+        for point in range(len(experiment.points)):
+            try:
+                experiment.params_for(name, point)
+            except ParameterError as exc:
+                raise ExperimentError(f"{experiment.path}: scenarios.{name}: {exc}") from None
+
+
+# --- sections --------------------------------------------------------------------------------------
+def _scenarios(where: str, table: Any) -> dict[str, dict[str, Any]]:
+    if table is None:
+        raise ExperimentError(f"{where}: scenarios: missing; add at least one [scenarios.NAME] "
+                              f"table (presets: {', '.join(PRESETS)})")
+    table = _table(where, "scenarios", table)
+    if not table:
+        raise ExperimentError(f"{where}: scenarios: empty; add at least one [scenarios.NAME] table")
+    result = {}
+    for name, spec in table.items():
+        key = f"scenarios.{name}"
+        _name(where, name, key)
+        spec = dict(_table(where, key, spec))
+        preset = spec.pop("preset", name)
+        spec.pop("description", None)
+        if preset not in PRESETS:
+            what = f"{key}.preset" if "preset" in table[name] else key
+            raise ExperimentError(f"{where}: {what}: unknown preset '{preset}'; allowed: "
+                                  f"{', '.join(PRESETS)} (or set preset = ... for a new name)")
+        result[name] = {"preset": preset, "overrides": _overrides(where, key, spec)}
+    return result
+
+
+def _overrides(where: str, key: str, table: dict) -> dict[str, Any]:
+    """Parameter overrides, each checked alone so the error names its key."""
+    values = {}
+    for name, value in table.items():
+        if name == "agent_sample_period":
+            raise ExperimentError(f"{where}: {key}.{name}: set agent_sample_period in [experiment]")
+        values[name] = _parameter_value(where, f"{key}.{name}", name, value)
+    return values
+
+
+def _parameter_value(where: str, key: str, name: str, value: Any) -> Any:
+    """One parameter value validated against its Params.spec range."""
+    if name not in Params.field_names():
+        raise ExperimentError(f"{where}: {key}: unknown parameter; allowed: "
+                              f"{', '.join(Params.field_names())}")
+    try:
+        return getattr(Params(**{name: value}), name)
+    except ParameterError as exc:
+        raise ExperimentError(f"{where}: {key}: {str(exc).split(': ', 1)[1]}") from None
+
+
+def _sweep(where: str, table: Any, seed: Any) -> tuple[tuple[str, ...], tuple[dict, ...]]:
+    """Sweep points: the full-factorial grid crossed with a Latin hypercube sample."""
+    if table is None:
+        return (), ({},)
+    table = _table(where, "sweep", table)
+    _only(where, "sweep", table, ("grid", "latin"))
+    grid = _grid(where, _table(where, "sweep.grid", table.get("grid", {})))
+    latin = _latin(where, table.get("latin"), seed)
+    axes = tuple(grid) + tuple(latin[0]) if latin else tuple(grid)
+    if len(set(axes)) != len(axes):
+        twice = next(a for a in axes if axes.count(a) > 1)
+        raise ExperimentError(f"{where}: sweep.latin.ranges.{twice}: already a grid axis")
+    grid_points = [dict(zip(grid, combo, strict=True)) for combo in itertools.product(*grid.values())]
+    latin_points = latin if latin else [{}]
+    points = tuple({**g, **h} for g in grid_points for h in latin_points)
+    if not axes:
+        raise ExperimentError(f"{where}: sweep: no axes; add [sweep.grid] or [sweep.latin] values")
+    return axes, points
+
+
+def _grid(where: str, table: dict) -> dict[str, list]:
+    axes = {}
+    for name, values in table.items():
+        key = f"sweep.grid.{name}"
+        if not isinstance(values, list):
+            raise ExperimentError(f"{where}: {key}: must be a list of values, got {values!r}")
+        if not values:
+            raise ExperimentError(f"{where}: {key}: empty axis; give at least one value")
+        axes[name] = [_parameter_value(where, f"{key}[{i}]", name, v) for i, v in enumerate(values)]
+        if name not in Params.field_names():  # pragma: no cover - caught above
+            raise ExperimentError(f"{where}: {key}: unknown parameter")
+    return axes
+
+
+def _latin(where: str, table: Any, seed: Any) -> list[dict[str, Any]]:
+    """A Latin hypercube sample (scipy.stats.qmc, seeded by the experiment seed)."""
+    if table is None:
+        return []
+    table = _table(where, "sweep.latin", table)
+    _only(where, "sweep.latin", table, ("samples", "ranges"))
+    samples = _integer(where, "sweep.latin.samples", table.get("samples", 10), 1, 100_000)
+    ranges = parameter_ranges(where, "sweep.latin.ranges",
+                              _table(where, "sweep.latin.ranges", table.get("ranges", {})))
+    if not ranges:
+        raise ExperimentError(f"{where}: sweep.latin.ranges: empty; give name = [low, high] pairs")
+    from scipy.stats import qmc
+
+    seed = seed if isinstance(seed, int) and seed >= 0 else 0
+    unit = qmc.LatinHypercube(d=len(ranges), seed=np.random.default_rng(seed)).random(samples)
+    return [{name: typed(name, lo + u * (hi - lo)) for (name, (lo, hi)), u in zip(ranges.items(), row, strict=True)}
+            for row in unit]
+
+
+def parameter_ranges(where: str, key: str, table: dict) -> dict[str, tuple[float, float]]:
+    """``name = [low, high]`` pairs checked against each parameter's allowed range."""
+    ranges = {}
+    for name, pair in table.items():
+        item = f"{key}.{name}"
+        if not (isinstance(pair, list) and len(pair) == 2):
+            raise ExperimentError(f"{where}: {item}: must be [low, high], got {pair!r}")
+        lo = _parameter_value(where, f"{item}[0]", name, pair[0])
+        hi = _parameter_value(where, f"{item}[1]", name, pair[1])
+        if not lo < hi:
+            raise ExperimentError(f"{where}: {item}: low must be below high, got [{lo}, {hi}]")
+        ranges[name] = (float(lo), float(hi))
+    return ranges
+
+
+def typed(name: str, value: float) -> Any:
+    """A sampled value in its parameter's kind: integers are rounded."""
+    kind = Params.spec(name)["kind"]
+    return int(round(value)) if kind is int else float(value)
+
+
+def _analysis(where: str, table: Any, scenarios: dict) -> dict[str, Any]:
+    table = _table(where, "analysis", table)
+    _only(where, "analysis", table, ANALYSIS_KEYS)
+    baseline = table.get("baseline", "npm" if "npm" in scenarios else next(iter(scenarios)))
+    if baseline not in scenarios:
+        raise ExperimentError(f"{where}: analysis.baseline: unknown scenario '{baseline}'; "
+                              f"allowed: {', '.join(scenarios)}")
+    end_share = table.get("end_share", 0.2)
+    if isinstance(end_share, bool) or not isinstance(end_share, int | float) or not 0 < end_share <= 1:
+        raise ExperimentError(f"{where}: analysis.end_share: must be a number in (0, 1], got {end_share!r}")
+    return {"baseline": baseline, "end_share": float(end_share)}
+
+
+# --- small checks ----------------------------------------------------------------------------------
+def _only(where: str, key: str, table: dict, allowed: tuple[str, ...], what: str = "key") -> None:
+    for name in table:
+        if name not in allowed:
+            full = f"{key}.{name}" if key else name
+            raise ExperimentError(f"{where}: {full}: unknown {what}; allowed: {', '.join(allowed)}")
+
+
+def _table(where: str, key: str, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise ExperimentError(f"{where}: {key}: must be a table, got {value!r}")
+    return value
+
+
+def _integer(where: str, key: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ExperimentError(f"{where}: {key}: must be an integer in [{lo}, {hi}], got {value!r}")
+    return value
+
+
+def _string(where: str, key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ExperimentError(f"{where}: {key}: must be a string, got {value!r}")
+    return value
+
+
+def _name(where: str, value: Any, key: str = "experiment.name") -> str:
+    ok = isinstance(value, str) and value and all(ch.isalnum() or ch in "_-" for ch in value)
+    if not ok:
+        raise ExperimentError(f"{where}: {key}: must be a name of letters, digits, _ or -, got {value!r}")
+    return value
+
+
+def _metrics(where: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value:
+        raise ExperimentError(f"{where}: experiment.metrics: must be a non-empty list of metric "
+                              f"names; allowed: {', '.join(METRICS)}")
+    for i, name in enumerate(value):
+        if name not in METRICS:
+            raise ExperimentError(f"{where}: experiment.metrics[{i}]: unknown metric {name!r}; "
+                                  f"allowed: {', '.join(METRICS)}")
+    return tuple(dict.fromkeys(value))
+
+
+def end_window(steps: int, end_share: float) -> int:
+    """First step of the "end" window: the last ``end_share`` of steps (at least one step)."""
+    return steps - max(1, math.ceil(end_share * steps)) + 1

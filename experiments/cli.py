@@ -1,0 +1,129 @@
+"""``coprosim sweep | compare | sensitivity``: experiments from the command line.
+
+Bad input raises ``ExperimentError`` (a ``ParameterError``): ``coprosim_cli.main`` prints it as one
+line and exits with status 2. Exit status 1 says some runs failed (their tracebacks are in
+``results/<experiment>/failures/``); 130 an interruption (finished runs kept: rerun to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .design import load_experiment
+
+DEFAULT_COMPARISON = "experiments/policy_comparison.toml"
+EXIT_SOME_FAILED = 1
+
+
+def add_commands(subparsers) -> None:
+    """Add the experiment commands to the ``coprosim`` parser."""
+    sweep = subparsers.add_parser("sweep", help="run every run of an experiment file (resumable)")
+    sweep.add_argument("file", help="experiment TOML file, e.g. experiments/smoke.toml")
+    _add_run_options(sweep)
+    sweep.set_defaults(func=cmd_sweep)
+
+    compare = subparsers.add_parser(
+        "compare", help="run an experiment and write results/<experiment>/report.md")
+    compare.add_argument("file", nargs="?", default=DEFAULT_COMPARISON,
+                         help=f"experiment TOML file (default {DEFAULT_COMPARISON})")
+    _add_run_options(compare)
+    compare.set_defaults(func=cmd_compare)
+
+    sens = subparsers.add_parser(
+        "sensitivity", help="global sensitivity analysis (SALib: Morris screening or Sobol)")
+    sens.add_argument("file", help="experiment TOML file with a [sensitivity] table")
+    sens.add_argument("--method", choices=("morris", "sobol"), default=None,
+                      help="morris (screening, default) or sobol (variance-based indices)")
+    sens.add_argument("--metric", default=None, help="metric to explain (default: the file's)")
+    sens.add_argument("--difference", nargs=2, metavar=("A", "B"), default=None,
+                      help="explain the paired difference scenario A minus scenario B")
+    _add_run_options(sens)
+    sens.set_defaults(func=cmd_sensitivity)
+
+
+def _add_run_options(parser) -> None:
+    parser.add_argument("--workers", type=_count("--workers"), default=None,
+                        help="local worker processes (default: all cores)")
+    parser.add_argument("--out", default=None, help="results folder (default results/<experiment>)")
+    parser.add_argument("--replications", type=_count("--replications"), default=None,
+                        help="override the file's replications (part of the results' identity)")
+    parser.add_argument("--steps", type=_count("--steps"), default=None,
+                        help="override the file's steps (part of the results' identity)")
+    parser.add_argument("--force", action="store_true",
+                        help="discard results of a different experiment in the results folder")
+    parser.add_argument("--dask", metavar="ADDRESS", default=None,
+                        help="run on a dask.distributed scheduler, or local:N for a LocalCluster")
+    parser.add_argument("--progress", action="store_true", default=None,
+                        help="show the progress bar even when stderr is not a terminal")
+
+
+def _count(name: str, hi: int = 100_000):
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer in [1, {hi}], got {text!r}") from None
+        if not 1 <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be an integer in [1, {hi}], got {value}")
+        return value
+
+    return convert
+
+
+def _load(args):
+    return load_experiment(args.file, replications=args.replications, steps=args.steps)
+
+
+def _run(args, experiment, out=None):
+    from .runner import run_experiment
+
+    runs = run_experiment(experiment, out=out or args.out, workers=args.workers, force=args.force,
+                          dask=args.dask, progress=args.progress)
+    return runs
+
+
+def _say_counts(runs) -> None:
+    counts = runs["status"].value_counts()
+    out = runs.attrs["out"]
+    print(f"{len(runs)} runs: {counts.get('done', 0)} run now, {counts.get('skipped', 0)} already "
+          f"on disk, {counts.get('failed', 0)} failed; results in {out}/")
+    if counts.get("failed", 0):
+        print(f"tracebacks of failed runs: {out}/failures/ (rerun the same command to retry them)",
+              file=sys.stderr)
+
+
+def cmd_sweep(args) -> int:
+    """Run (or resume) every run of an experiment."""
+    experiment = _load(args)
+    runs = _run(args, experiment)
+    _say_counts(runs)
+    return EXIT_SOME_FAILED if runs.attrs["failed"] else 0
+
+
+def cmd_compare(args) -> int:
+    """Run (or resume) an experiment, then write its report and print the headline table."""
+    from .analysis import compare_results, headline_table
+
+    experiment = _load(args)
+    runs = _run(args, experiment)
+    _say_counts(runs)
+    summary = compare_results(experiment, runs.attrs["out"])
+    print()
+    print(headline_table(summary, experiment))
+    print(f"\nreport: {Path(runs.attrs['out']) / 'report.md'}")
+    return EXIT_SOME_FAILED if runs.attrs["failed"] else 0
+
+
+def cmd_sensitivity(args) -> int:
+    """Global sensitivity analysis of one metric, or of a paired difference between scenarios."""
+    from .sensitivity import run_sensitivity
+
+    experiment = _load(args)
+    result = run_sensitivity(experiment, method=args.method, metric=args.metric,
+                             difference=args.difference, out=args.out, workers=args.workers,
+                             force=args.force, dask=args.dask, progress=args.progress)
+    print(result.attrs["table"])
+    print(f"\nindices: {result.attrs['csv']}\nplot: {result.attrs['figure']}")
+    return EXIT_SOME_FAILED if result.attrs["failed"] else 0

@@ -79,9 +79,21 @@ def _load(args):
 def _run(args, experiment, out=None):
     from .runner import run_experiment
 
-    runs = run_experiment(experiment, out=out or args.out, workers=args.workers, force=args.force,
-                          dask=args.dask, progress=args.progress)
-    return runs
+    try:
+        return run_experiment(experiment, out=out or args.out, workers=args.workers,
+                              force=args.force, dask=args.dask, progress=args.progress)
+    except KeyboardInterrupt:
+        _say_interrupted(Path(out or args.out or Path("results") / experiment.name))
+        raise
+
+
+def _say_interrupted(out: Path) -> None:
+    """What was kept, and how to go on."""
+    from .storage import read_manifest
+
+    manifest = read_manifest(out) or {}
+    print(f"coprosim: stopped; {manifest.get('done', 0)} of {manifest.get('runs_total', '?')} "
+          f"runs kept in {out}/ (rerun the same command to resume)", file=sys.stderr)
 
 
 def _say_counts(runs) -> None:

@@ -286,11 +286,12 @@ def _grid(where: str, table: dict) -> dict[str, list]:
         key = f"sweep.grid.{name}"
         if not isinstance(values, list):
             raise ExperimentError(f"{where}: {key}: must be a list of values, got {values!r}")
+        if name not in Params.field_names():
+            raise ExperimentError(f"{where}: {key}: unknown parameter; allowed: "
+                                  f"{', '.join(Params.field_names())}")
         if not values:
             raise ExperimentError(f"{where}: {key}: empty axis; give at least one value")
         axes[name] = [_parameter_value(where, f"{key}[{i}]", name, v) for i, v in enumerate(values)]
-        if name not in Params.field_names():  # pragma: no cover - caught above
-            raise ExperimentError(f"{where}: {key}: unknown parameter")
     return axes
 
 

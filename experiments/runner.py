@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
 from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -333,7 +333,7 @@ def _drive(experiment: Experiment, out: Path, todo: list[Run], executor, status:
                 if on_result is not None:
                     on_result(finished, executor)
             if retry:
-                for future, run in list(pending.items()):
+                for run in list(pending.values()):
                     retry.append(run)
                     attempts.setdefault(run.run_id, 1)
                 pending.clear()
@@ -397,7 +397,7 @@ def _status_frame(runs: list[Run], status: dict, out: Path, interrupted: bool) -
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _versions() -> dict[str, str]:

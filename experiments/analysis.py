@@ -243,6 +243,8 @@ def _interval(mean: float, low: float, high: float) -> str:
 def headline_table(table: pd.DataFrame, experiment: Experiment, width: int = 6) -> str:
     """Terminal table: end mean +- CI half-width of each metric (rows) per condition (columns)."""
     conditions = list(dict.fromkeys(table["condition"]))
+    if experiment.axes:
+        return _sweep_headline(table, experiment, conditions)
     shown = conditions[:width]
     cells = {(r.condition, r.metric): (f"{r.mean:.4g}" + (f" ±{(r.ci_high - r.ci_low) / 2:.2g}"
                                                            if not math.isnan(r.ci_high) else ""))
@@ -255,6 +257,26 @@ def headline_table(table: pd.DataFrame, experiment: Experiment, width: int = 6) 
         lines.append(f"{metric:<20}" + "".join(f"{cells.get((c, metric), ''):>{col + 2}}" for c in shown))
     if len(conditions) > width:
         lines.append(f"... and {len(conditions) - width} more conditions in the report")
+    return "\n".join(lines)
+
+
+def _sweep_headline(table: pd.DataFrame, experiment: Experiment, conditions: list[str],
+                    n_metrics: int = 5) -> str:
+    """Terminal table for a sweep: one row per scenario and point, end means of a few metrics."""
+    metrics = list(experiment.metrics)[:n_metrics]
+    means = table.pivot_table(index=["scenario", "point"], columns="metric", values="mean",
+                              sort=False)
+    axes = list(experiment.axes)
+    widths = [max(8, len(a)) for a in axes]
+    lines = [f"End of run (mean of the last {experiment.analysis['end_share']:.0%} of steps), mean "
+             f"over replications; first {len(metrics)} metrics (all in the report)",
+             f"{'scenario':<14}" + "".join(f"{a:>{w + 1}}" for a, w in zip(axes, widths, strict=True))
+             + "".join(f"{m:>19}" for m in metrics)]
+    for (scenario, point), row in means.iterrows():
+        values = experiment.points[point]
+        lines.append(f"{scenario:<14}" + "".join(f"{_short(values[a]):>{w + 1}}"
+                                                 for a, w in zip(axes, widths, strict=True))
+                     + "".join(f"{row[m]:>19.4g}" for m in metrics))
     return "\n".join(lines)
 
 
@@ -324,6 +346,12 @@ def _wide(table: pd.DataFrame, conditions: list[str], cell) -> list[str]:
         return ["(no other scenario)"]
     by_key = {(r["condition"], r["metric"]): r for _, r in table.iterrows()}
     metrics = list(dict.fromkeys(table["metric"]))
+    if len(conditions) > 6:  # a sweep: one row per condition reads better
+        lines = ["| condition | " + " | ".join(metrics) + " |", "|---|" + "---|" * len(metrics)]
+        for c in conditions:
+            lines.append(f"| `{c}` | " + " | ".join(
+                cell(by_key[(c, m)]) if (c, m) in by_key else "" for m in metrics) + " |")
+        return lines
     lines = ["| metric | " + " | ".join(f"`{c}`" for c in conditions) + " |",
              "|---|" + "---|" * len(conditions)]
     for metric in metrics:
@@ -434,7 +462,8 @@ def _plot_differences(plt, table, experiment, colours):
     ax.set_yticks(range(len(metrics)), metrics, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel(f"Paired effect size d_z against {baseline} (clipped to [-10, 10])")
-    ax.legend(fontsize=7, loc="best")
+    if others:
+        ax.legend(fontsize=7, loc="best")
     figure.tight_layout()
     return figure
 

@@ -73,7 +73,10 @@ def _count(name: str, hi: int = 100_000):
 
 
 def _load(args):
-    return load_experiment(args.file, replications=args.replications, steps=args.steps)
+    path = Path(args.file)
+    if args.file == DEFAULT_COMPARISON and not path.exists():
+        path = Path(__file__).resolve().parent / path.name  # outside the repository's root
+    return load_experiment(path, replications=args.replications, steps=args.steps)
 
 
 def _run(args, experiment, out=None):

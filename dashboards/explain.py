@@ -1,0 +1,149 @@
+"""The ideas of the seed chapters, mapped to the model's mechanisms and parameters, for students.
+
+Seed chapters: Jensen & Thomassen, "Organizing learning processes of co-production: a theoretical
+view" (key terms: experience, reflection, emergence, contextualization, learning in organizations,
+action research; the NPM critique), and "Knowledge building and learning in the public sector
+through co-creation and 'withness-thinking'" (withness, wicked problems, action research).
+Every parameter named here is checked against ``Params`` by the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Idea:
+    """One idea: what the chapters say, what the model does with it, and what to try."""
+
+    name: str
+    chapters: str
+    mechanism: str
+    parameters: tuple[str, ...]
+    try_this: str
+
+
+IDEAS: list[Idea] = [
+    Idea(
+        "Experience",
+        "Learning, reflection and habits grow out of what people actually do, in a given social "
+        "setting.",
+        "Citizens who take part learn by doing: their skill and their sense of agency (efficacy) "
+        "grow, with diminishing returns, and their habit of taking part moves toward what they "
+        "practised. Without practice the habit fades.",
+        ("learning_rate", "efficacy_gain", "habit_rate", "habit_decay"),
+        "Set learning by doing to 0 and compare the Trust and efficacy panel.",
+    ),
+    Idea(
+        "Reflection",
+        "Bringing basic assumptions and habits into attention so that thinking, acting and "
+        "interacting can change.",
+        "Every few weeks co-creating teams hold a review: they look at which group of citizens "
+        "is worst off and point their outreach there, and their co-production skill and "
+        "interactional habits move toward co-creation. Under NPM rules the review is a "
+        "performance review instead: a target that was met is raised.",
+        ("reflection_interval", "reflection_learning", "target_ratchet"),
+        "Set the reflection interval to 0 (no reviews) in the co-production scenario.",
+    ),
+    Idea(
+        "Emergence",
+        "Planned and unplanned change, which can create unexpected value.",
+        "A co-creating encounter sometimes produces an innovation, more often when those present "
+        "are diverse and trusting. It gives a lasting local gain that spreads to neighbours who "
+        "take part. Its value is shown as emergent value (dashed line): it is not planned and "
+        "differs from seed to seed.",
+        ("p_innovation", "innovation_size", "innovation_spread"),
+        "Run co-production with seeds 1, 2 and 3: how much does emergent value differ?",
+    ),
+    Idea(
+        "Contextualization",
+        "The conditions under which social processes play out shape what comes out of them.",
+        "The same rules give different results in different settings: how unequal resources are, "
+        "how many problems are wicked, whether staff can do the job alone (substitutes) or "
+        "nothing happens without the citizen (complements).",
+        ("resource_inequality", "wicked_share", "substitution", "network_rewiring"),
+        "Side by side, set substitution to 1 (substitutes): does co-production still win?",
+    ),
+    Idea(
+        "Learning in organizations",
+        "A meaningful change of interactional habits that creates conditions for new experience "
+        "and practice.",
+        "Each staff member has an interactional habit, from customer service (0) to co-creating "
+        "(1), which drifts toward the mode they work in and is moved by reflection cycles. "
+        "Skilled, co-creating staff make citizens' effort count for more.",
+        ("coproduction_share", "reflection_learning", "initial_coproduction_skill"),
+        "Try the hybrid scenario: habits settle half-way.",
+    ),
+    Idea(
+        "Withness",
+        "'Withness-thinking': public staff work with citizens, as partners, not on them or for "
+        "them.",
+        "Trust rises when a request is met, and rises further when the citizen was treated as a "
+        "partner, in proportion to the part they played in the encounter.",
+        ("withness", "trust_gain"),
+        "Set withness to 0: how much of co-production's trust advantage is left?",
+    ),
+    Idea(
+        "Citizens as customers, pacified (NPM critique)",
+        "NPM language and logic treat citizens as customers or consumers, which can pacify them.",
+        "In the customer mode the rules allow the citizen only a small contribution to a "
+        "standard service. Receiving help passively slowly erodes a citizen's sense of agency.",
+        ("customer_input_cap", "pacification"),
+        "Watch the dashed efficacy line under NPM, then set pacification to 0.",
+    ),
+    Idea(
+        "Alienated citizens (NPM critique)",
+        "Citizens can become alienated from public institutions.",
+        "After several unmet requests, a citizen whose trust is low stops asking for help. The "
+        "need does not go away: it becomes hidden need, and the citizen turns vermilion in the "
+        "network.",
+        ("withdraw_after", "withdraw_trust", "trust_loss", "p_return"),
+        "Compare the Hidden need panel of the two regimes after 50 weeks.",
+    ),
+    Idea(
+        "Serving resourceful citizens first (NPM critique)",
+        "Staff reduced to 'service providers' for resourceful citizens.",
+        "Under customer rules requests are queued by voice (resources times efficacy) rather "
+        "than need, and performance targets push staff toward quick cases (cream-skimming). "
+        "Target pressure also crowds out staff's own motivation.",
+        ("voice_bias", "target_strength", "crowding_out"),
+        "Set voice bias to 0 in the NPM scenario and watch the equity gap.",
+    ),
+    Idea(
+        "Weak citizens left behind (NPM critique)",
+        "The same system limits the flourishing of citizens in weak social positions.",
+        "Taking part costs more time for those with few resources, so co-production alone can "
+        "widen gaps (the Matthew effect). Outreach reserves part of co-creating time for "
+        "citizens with few resources and lowers their cost of taking part.",
+        ("participation_cost", "outreach_share", "outreach_support"),
+        "Side by side: co-production against co-production without outreach; watch the equity "
+        "gap.",
+    ),
+    Idea(
+        "Wicked problems",
+        "Welfare tasks that are complex and need several actors to solve (second chapter).",
+        "A share of new needs is wicked. One actor alone loses productivity on them; encounters "
+        "where staff, citizen and volunteers all contribute lose none.",
+        ("wicked_share", "wicked_penalty"),
+        "Raise the share of wicked problems and compare public value.",
+    ),
+    Idea(
+        "Action research",
+        "Research done with the actors concerned, aiming at value-creating change of practice: "
+        "plan, act, observe, reflect.",
+        "The teams' reflection cycle is such a loop inside the model. This dashboard is one for "
+        "you: state what you expect, run, observe the panels, reflect, change one parameter, run "
+        "again with the same seed.",
+        ("reflection_interval",),
+        "Write down a prediction before pressing Play.",
+    ),
+]
+
+
+def idea_markdown(idea: Idea, meaning_of) -> str:
+    """The card text of one idea; ``meaning_of(name)`` gives a parameter's one-line meaning."""
+    params = "\n".join(f"- `{name}`: {meaning_of(name)}" for name in idea.parameters)
+    return (f"**In the chapters.** {idea.chapters}\n\n"
+            f"**In the model.** {idea.mechanism}\n\n"
+            f"**Parameters.**\n{params}\n\n"
+            f"**Try this.** {idea.try_this}")

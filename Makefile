@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-fast dashboard bench browser lint clean
+.PHONY: setup run test test-fast dashboard bench bench-sweep bench-dashboard browser lint clean
 
 setup: $(STAMP)
 
@@ -35,6 +35,12 @@ dashboard: setup
 
 bench: setup
 	$(PY) benchmarks/bench_model.py
+
+bench-sweep: setup
+	$(PY) benchmarks/bench_sweep.py
+
+bench-dashboard: setup browser
+	$(PY) benchmarks/bench_dashboard.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import markdown
 import solara
 import solara.lab
 
@@ -40,6 +41,24 @@ DEFAULT_SPEED = 5
 SCENARIO_CHOICES = list(PRESETS)
 
 
+CSS = """
+.coprosim-prose table { border-collapse: collapse; font-size: 17px; }
+.coprosim-prose th, .coprosim-prose td { padding: 4px 12px; border-bottom: 1px solid #ddd; }
+.coprosim-prose td:not(:first-child), .coprosim-prose th:not(:first-child) { text-align: right; }
+.coprosim-prose code { font-size: 0.9em; color: #6a3d9a; background: #f4f0f8; }
+.coprosim-caption { font-size: 0.8em; color: #555; line-height: 1.25; margin-bottom: 8px; }
+.coprosim-label { font-size: 0.9em; font-weight: 500; margin-top: 6px; }
+"""
+
+
+@solara.component
+def Prose(text: str):
+    """Markdown rendered on the server to plain HTML (solara.Markdown would fetch KaTeX from a
+    CDN, which fails with no internet)."""
+    solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
+                classes=["coprosim-prose"])
+
+
 def scenario_label(name: str) -> str:
     return SCENARIO_LABELS.get(name, name)
 
@@ -52,7 +71,7 @@ def ScenarioSelect(label: str, value: str, on_value):
     solara.Select(label=label, value=scenario_label(value),
                   values=[scenario_label(s) for s in SCENARIO_CHOICES],
                   on_value=lambda text: on_value(_scenario_named(text)))
-    solara.Text(PRESETS[value]["description"], style={"font-size": "0.85em", "color": "#555"})
+    solara.Text(PRESETS[value]["description"], classes=["coprosim-caption"])
 
 
 def _scenario_named(label: str) -> str:
@@ -84,15 +103,15 @@ def RunButtons(playing: bool, on_step, on_play, on_reset, failed: bool):
 @solara.component
 def ParameterSlider(spec: SliderSpec, value, on_value, locked: str | None = None):
     """One parameter: slider over the validated range, its unit and its meaning in one line."""
-    label = f"{spec.label} ({spec.unit})"
+    shown = int(value) if spec.is_int else round(float(value), 4)
+    solara.Text(f"{spec.label}: {shown} {spec.unit}", classes=["coprosim-label"])
     if spec.is_int:
-        solara.SliderInt(label, value=int(value), min=int(spec.lo), max=int(spec.hi),
+        solara.SliderInt("", value=int(value), min=int(spec.lo), max=int(spec.hi),
                          step=int(spec.step), on_value=on_value, disabled=bool(locked))
     else:
-        solara.SliderFloat(label, value=float(value), min=spec.lo, max=spec.hi, step=spec.step,
+        solara.SliderFloat("", value=float(value), min=spec.lo, max=spec.hi, step=spec.step,
                            on_value=on_value, disabled=bool(locked))
-    solara.Text(locked or spec.meaning, style={"font-size": "0.8em", "color": "#555",
-                                               "margin-top": "-14px", "margin-bottom": "10px"})
+    solara.Text(locked or spec.meaning, classes=["coprosim-caption"])
 
 
 @solara.component
@@ -147,11 +166,12 @@ def Headlines(snap: Snapshot):
     if len(snap.runs) == 1:
         with solara.Row(style={"flex-wrap": "wrap", "gap": "10px"}):
             for key, label in HEADLINES:
-                with solara.Card(style={"min-width": "120px", "padding": "6px 12px",
-                                        "margin": "0"}):
-                    solara.Text(label, style={"font-size": "0.85em", "color": "#555"})
+                with solara.Column(gap="0px", style={
+                        "min-width": "150px", "padding": "8px 14px", "border-radius": "6px",
+                        "box-shadow": "0 1px 4px rgba(0,0,0,0.18)"}):
+                    solara.Text(label, style={"font-size": "0.9em", "color": "#555"})
                     solara.Text(_fmt(key, snap.metrics[0][key]),
-                                style={"font-size": "24px", "font-weight": "bold"})
+                                style={"font-size": "26px", "font-weight": "bold"})
         return
     head = "| | " + " | ".join(
         f'<span style="color:{regime_colour(s, i)}">&#9632;</span> **{label}**'
@@ -159,7 +179,7 @@ def Headlines(snap: Snapshot):
     rows = [head, "|---|" + "---:|" * len(snap.runs)]
     for key, label in HEADLINES:
         rows.append(f"| {label} | " + " | ".join(_fmt(key, m[key]) for m in snap.metrics) + " |")
-    solara.Markdown("\n".join(rows), style={"font-size": "17px"})
+    Prose("\n".join(rows))
 
 
 @solara.component
@@ -213,8 +233,8 @@ def SimulationView(session: Session, snap: Snapshot):
             NetworkView(session, snap, 0)
             NetworkView(session, snap, 1)
             with solara.Column():
-                solara.Markdown("**Same citizens, same seed, same random events; only the "
-                                "rules differ.**")
+                Prose("**Same citizens, same seed, same random events; only the rules "
+                      "differ.**")
                 Headlines(snap)
         ChartsView(session, snap)
 
@@ -222,7 +242,7 @@ def SimulationView(session: Session, snap: Snapshot):
 @solara.component
 def ExplainView():
     """The seed chapters' ideas, each mapped to its mechanism and parameters, in plain words."""
-    solara.Markdown(
+    Prose(
         "### From the chapters to the model\n"
         "Each idea from the two seed chapters is a mechanism in the model, and each mechanism has "
         "a parameter that sets its strength. Change one, keep the seed, and see what it does.")
@@ -234,7 +254,7 @@ def ExplainView():
     with solara.ColumnsResponsive(default=12, large=6):
         for idea in IDEAS:
             with solara.Card(idea.name):
-                solara.Markdown(idea_markdown(idea, meaning))
+                Prose(idea_markdown(idea, meaning))
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -295,6 +315,7 @@ def Dashboard(session_factory=Session):
     settings = pending.value
     failed = bool(session.error) and session.error.startswith("The model failed")
 
+    solara.Style(CSS)
     with solara.AppBar():
         solara.AppBarTitle(TITLE)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -50,9 +49,8 @@ def cmd_dashboard(args) -> int:
     """Run the dashboard server until interrupted; returns its exit status."""
     command = dashboard_command(args.host, args.port, production=not args.dev)
     print(f"coprosim dashboard: http://{args.host}:{args.port}  (Ctrl-C to stop)", flush=True)
-    env = {**os.environ, "SOLARA_APP": str(APP)}
     try:
-        return subprocess.call(command, env=env)
+        return subprocess.call(command)
     except KeyboardInterrupt:
         return 130
 

@@ -91,8 +91,11 @@ def SeedInput(text: str, error: str | None, on_text):
 
 
 @solara.component
-def RunButtons(playing: bool, on_step, on_play, on_reset, failed: bool):
-    """Step one week, play or pause, start again."""
+def RunButtons(session: Session, version: solara.Reactive, playing: bool, on_step, on_play,
+               on_reset):
+    """Step one week, play or pause, start again (Step is off after the model failed)."""
+    version.value  # noqa: B018  (re-render when the run advances: the run may have failed)
+    failed = bool(session.error) and session.error.startswith("The model failed")
     with solara.Row(gap="8px"):
         solara.Button("Step", on_click=on_step, color="primary", disabled=playing or failed)
         solara.Button("Pause" if playing else "Play", on_click=on_play, color="primary",
@@ -219,8 +222,15 @@ def _show(image) -> None:
 
 
 @solara.component
-def SimulationView(session: Session, snap: Snapshot):
-    """Counter, headline numbers, network(s) and charts."""
+def SimulationView(session: Session, version: solara.Reactive):
+    """Error (if any), counter, headline numbers, network(s) and charts.
+
+    Only this part of the page reads ``version``, so a new week re-renders it and not the
+    controls or the explain tab.
+    """
+    snap = solara.use_memo(session.snapshot, [version.value, session.generation])
+    if session.error:
+        solara.Error(session.error)
     WeekCounter(snap.week, len(snap.runs))
     if len(snap.runs) == 1:
         with solara.Columns([1, 2]):
@@ -311,9 +321,7 @@ def Dashboard(session_factory=Session):
         pending.value = dataclasses.replace(
             pending.value, overrides={**pending.value.overrides, name: value})
 
-    snap = solara.use_memo(session.snapshot, [version.value, session.generation])
     settings = pending.value
-    failed = bool(session.error) and session.error.startswith("The model failed")
 
     solara.Style(CSS)
     with solara.AppBar():
@@ -337,8 +345,8 @@ def Dashboard(session_factory=Session):
                     ScenarioSelect("Scenario", settings.scenario, lambda s: apply(
                         dataclasses.replace(pending.value, scenario=s, overrides={})))
                 SeedInput(seed_text.value, seed_error.value, on_seed)
-                RunButtons(playing.value, on_step, lambda: playing.set(not playing.value),
-                           lambda: apply(pending.value), failed)
+                RunButtons(session, version, playing.value, on_step,
+                           lambda: playing.set(not playing.value), lambda: apply(pending.value))
                 solara.SliderInt("Speed (weeks per second)", value=speed, min=SPEED_RANGE[0],
                                  max=SPEED_RANGE[1])
                 if pending.value != session.settings:
@@ -350,11 +358,9 @@ def Dashboard(session_factory=Session):
                 ParameterPanels(settings, on_parameter)
 
         with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}):
-            if session.error:
-                solara.Error(session.error)
             with solara.lab.Tabs(value=tab):
                 with solara.lab.Tab("Simulation"):
-                    SimulationView(session, snap)
+                    SimulationView(session, version)
                 with solara.lab.Tab("Explain the ideas"):
                     ExplainView()
 

@@ -97,6 +97,18 @@ def nice_ceiling(value: float) -> float:
     return float(10 * power)
 
 
+def _grown_limits(before: tuple[float, float] | None, values: list[np.ndarray]):
+    """Y-limits with headroom at round values that change only when the data leave them (or sit
+    in their bottom quarter), so the axes and the cached background change a few times a run."""
+    top = max((float(np.nanmax(v)) for v in values), default=0.0)
+    low = min((float(np.nanmin(v)) for v in values), default=0.0)
+    old_low, old_top = before or (0.0, 0.0)
+    fits = top <= old_top and top * 1.3 * 4 > old_top  # inside, and not lost at the bottom
+    new_top = old_top if fits else nice_ceiling(top * 1.3)
+    new_low = old_low if low >= old_low else -nice_ceiling(-low * 1.3)
+    return (new_low, new_top if new_top > new_low else new_low + 1.0)
+
+
 WEEKS_PER_AXIS_STEP = 26  # the time axis grows by half a year at a time
 
 
@@ -275,15 +287,14 @@ class MetricCharts:
         weeks = max(len(s[CHART_METRICS[0]]) for s in series)
         right = WEEKS_PER_AXIS_STEP * max(1, int(np.ceil((weeks - 1) / WEEKS_PER_AXIS_STEP)))
         limits = []
-        for _ax, metrics, ylim, lines in self.panels:
+        previous = self.limits[1] if self.limits else [None] * len(self.panels)
+        for (_ax, metrics, ylim, lines), before in zip(self.panels, previous, strict=True):
             values = [v[m] for v in series for m in metrics if len(v[m])]
             for run_lines, run in zip(lines, series, strict=True):
                 for line, metric in zip(run_lines, metrics, strict=True):
                     line.set_data(np.arange(len(run[metric])), run[metric])
             if ylim is None:
-                top = max((float(np.nanmax(v)) for v in values), default=0.0)
-                low = min((float(np.nanmin(v)) for v in values), default=0.0)
-                ylim = (-nice_ceiling(-low * 1.05) if low < 0 else 0.0, nice_ceiling(top * 1.05))
+                ylim = _grown_limits(before, values)
             limits.append(ylim)
         if (right, limits) != self.limits:
             for (ax, *_), ylim in zip(self.panels, limits, strict=True):

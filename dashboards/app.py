@@ -200,7 +200,9 @@ def NetworkView(session: Session, snap: Snapshot, index: int):
 @solara.component
 def ChartsView(session: Session, snap: Snapshot):
     """Metrics over the weeks: each regime one colour, overlaid in the same panels."""
-    charts = solara.use_memo(lambda: MetricCharts(snap.runs), [session.generation])
+    charts = solara.use_memo(
+        lambda: MetricCharts(snap.runs, [run.model.params for run in session.runs]),
+        [session.generation])
     image = solara.use_memo(lambda: _draw(lambda: charts.draw(snap.series)),
                             [session.generation, snap.week])
     _show(image)

@@ -3,8 +3,11 @@
 Each picture keeps one Figure for the life of a run. What does not change from week to week
 (edges, axes, ticks, titles, legends) is rendered once into a background; a new week restores
 that background and draws only the changing artists on it (matplotlib "blitting" on the Agg
-canvas), then encodes a PNG. Axis limits grow in coarse steps so the background is rarely
-redrawn. The network layout is computed once per model.
+canvas), then encodes a PNG. Every panel's y-range is fixed from the start: [0, 1] for shares
+and means, and for the unbounded metrics a generous range derived from the run's parameters
+(see ``metric_ranges``), so an ordinary week never redraws the axes. A range grows only if the
+data leave it (rare: the derived tops sit well above what the presets reach), and the time
+axis grows a year at a time. The network layout is computed once per model.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from model import CoproductionModel
+from model import CoproductionModel, Params
 
 DPI = 80
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
@@ -97,19 +100,20 @@ def nice_ceiling(value: float) -> float:
     return float(10 * power)
 
 
-def _grown_limits(before: tuple[float, float] | None, values: list[np.ndarray]):
-    """Y-limits with headroom at round values that change only when the data leave them (or sit
-    in their bottom quarter), so the axes and the cached background change a few times a run."""
-    top = max((float(np.nanmax(v)) for v in values), default=0.0)
-    low = min((float(np.nanmin(v)) for v in values), default=0.0)
-    old_low, old_top = before or (0.0, 0.0)
-    fits = top <= old_top and top * 1.3 * 4 > old_top  # inside, and not lost at the bottom
-    new_top = old_top if fits else nice_ceiling(top * 1.3)
-    new_low = old_low if low >= old_low else -nice_ceiling(-low * 1.3)
-    return (new_low, new_top if new_top > new_low else new_low + 1.0)
+def _grown_limits(before: tuple[float, float], values: list[np.ndarray]) -> tuple[float, float]:
+    """``before``, widened to round values with headroom only if the data leave it; never
+    shrinks, so the axes (and the cached background) change at most a few times a run."""
+    low, top = before
+    data_top = max((float(np.nanmax(v)) for v in values if len(v)), default=top)
+    data_low = min((float(np.nanmin(v)) for v in values if len(v)), default=low)
+    if data_top > top:
+        top = nice_ceiling(data_top * 1.3)
+    if data_low < low:
+        low = -nice_ceiling(-data_low * 1.3)
+    return (low, top)
 
 
-WEEKS_PER_AXIS_STEP = 26  # the time axis grows by half a year at a time
+WEEKS_PER_AXIS_STEP = 52  # the time axis grows by a year at a time
 
 
 # --- the network -------------------------------------------------------------------------------
@@ -226,7 +230,8 @@ def _network_legend() -> list:
 
 # --- metrics over time -------------------------------------------------------------------------
 
-# Panel title, metrics drawn (solid, then dashed), y-range (None: automatic from zero).
+# Panel title, metrics drawn (solid, then dashed), y-range (None: derived from the parameters by
+# ``metric_ranges``).
 PANELS: list[tuple[str, tuple[str, ...], tuple[float, float] | None]] = [
     ("Public value (solid)\nand emergent value (dashed)", ("public_value", "emergent_value"), None),
     ("Participation\n(share of citizens in need taking part)", ("participation_rate",), (0.0, 1.0)),
@@ -247,17 +252,56 @@ def metric_series(model: CoproductionModel) -> dict[str, np.ndarray]:
     return {m: np.asarray(collected[m][:length], dtype=float) for m in CHART_METRICS}
 
 
+def metric_ranges(params: Params) -> dict[str, tuple[float, float]]:
+    """Generous y-ranges of the unbounded metrics, from a run's parameters.
+
+    Need arrives at about ``p_need_shock * need_shock_size`` per citizen and week, so the need
+    reduced per week (public value) settles near it and the need of those who stopped asking
+    (hidden need) stays within a few weeks' worth; cost is the staff's paid hours per citizen plus
+    a couple of hires; throughput cannot exceed the cases the staff's hours allow. The equity gap
+    is a difference of wellbeing (in [0, 1]); the presets keep it within [-0.05, 0.35].
+    (Checked against every preset over five years: the data stay inside these ranges.)
+    """
+    inflow = max(params.p_need_shock * params.need_shock_size, 1e-6)
+    n = params.n_citizens
+    staff = max(1, round(params.staff_per_1000 * n / 1000))
+    paid = staff * params.staff_hours / n
+    cases = staff * params.staff_hours / params.standard_duration
+    return {
+        "public_value": (0.0, nice_ceiling(2.0 * inflow)),
+        "equity_gap": (-0.1, 0.4),
+        "hidden_need": (0.0, nice_ceiling(10.0 * inflow)),
+        "cost": (0.0, nice_ceiling(1.3 * (paid + 2 * params.hiring_cost / n))),
+        "throughput": (0.0, nice_ceiling(cases)),
+    }
+
+
+def panel_ranges(params: list[Params]) -> list[tuple[float, float]]:
+    """The starting y-range of each panel: its fixed range, else the widest derived one."""
+    derived = [metric_ranges(p) for p in params]
+    ranges = []
+    for _title, metrics, ylim in PANELS:
+        if ylim is None:
+            bounds = [d[m] for d in derived for m in metrics if m in d] or [(0.0, 1.0)]
+            ylim = (min(b[0] for b in bounds), max(b[1] for b in bounds))
+        ranges.append(ylim)
+    return ranges
+
+
 class MetricCharts:
     """Eight small panels of metrics over weeks; each regime one colour, overlaid."""
 
-    def __init__(self, regimes: list[tuple[str, str]], width: float = 13.5):
-        """``regimes``: (scenario, label) per run, in the order their series will be given."""
+    def __init__(self, regimes: list[tuple[str, str]], params: list[Params] | None = None,
+                 width: float = 13.5):
+        """``regimes``: (scenario, label) per run, in the order their series will be given;
+        ``params``: the runs' parameters, which set the y-ranges (defaults if not given)."""
         self.fig = Figure(figsize=(width, 6.2), dpi=DPI)
         self.fig.subplots_adjust(left=0.045, right=0.99, top=0.85, bottom=0.08, wspace=0.28,
                                  hspace=0.62)
         axes = self.fig.subplots(2, 4).ravel()
+        ranges = panel_ranges(params or [Params()])
         self.panels = []
-        for ax, (title, metrics, ylim) in zip(axes, PANELS, strict=True):
+        for ax, (title, metrics, _), ylim in zip(axes, PANELS, ranges, strict=True):
             ax.set_title(title, fontsize=11, loc="left", y=1.0)
             ax.tick_params(labelsize=9)
             ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
@@ -265,13 +309,13 @@ class MetricCharts:
             ax.grid(alpha=0.3)
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)
-            if ylim:
-                ax.set_ylim(*ylim)
+            ax.set_xlim(0, WEEKS_PER_AXIS_STEP)
+            ax.set_ylim(*ylim)
             lines = [[ax.plot([], [], color=regime_colour(scenario, i), lw=2.0,
                               linestyle="-" if k == 0 else "--")[0]
                       for k in range(len(metrics))]
                      for i, (scenario, _) in enumerate(regimes)]
-            self.panels.append((ax, metrics, ylim, lines))
+            self.panels.append((ax, metrics, lines))
         for ax in axes[4:]:
             ax.set_xlabel("week", fontsize=9)
         handles = [Line2D([], [], color=regime_colour(s, i), lw=3, label=label)
@@ -280,22 +324,19 @@ class MetricCharts:
                         frameon=False, bbox_to_anchor=(0.5, 1.0))
         all_lines = [line for *_, lines in self.panels for run in lines for line in run]
         self.blitter = _Blitter(self.fig, all_lines)
-        self.limits = None
+        self.limits = (WEEKS_PER_AXIS_STEP, ranges)
 
     def draw(self, series: list[dict[str, np.ndarray]]) -> bytes:
         """PNG of the panels for each run's series (same order as the regimes)."""
         weeks = max(len(s[CHART_METRICS[0]]) for s in series)
         right = WEEKS_PER_AXIS_STEP * max(1, int(np.ceil((weeks - 1) / WEEKS_PER_AXIS_STEP)))
         limits = []
-        previous = self.limits[1] if self.limits else [None] * len(self.panels)
-        for (_ax, metrics, ylim, lines), before in zip(self.panels, previous, strict=True):
+        for (_ax, metrics, lines), before in zip(self.panels, self.limits[1], strict=True):
             values = [v[m] for v in series for m in metrics if len(v[m])]
             for run_lines, run in zip(lines, series, strict=True):
                 for line, metric in zip(run_lines, metrics, strict=True):
                     line.set_data(np.arange(len(run[metric])), run[metric])
-            if ylim is None:
-                ylim = _grown_limits(before, values)
-            limits.append(ylim)
+            limits.append(_grown_limits(before, values))
         if (right, limits) != self.limits:
             for (ax, *_), ylim in zip(self.panels, limits, strict=True):
                 ax.set_xlim(0, right)

@@ -1,0 +1,137 @@
+"""coprosim on Mesa's own SolaraViz: one regime, Mesa's controls and Mesa's matplotlib plots.
+
+Start it with ``solara run dashboards/mesa_app.py`` (offline: matplotlib only, nothing fetched).
+
+This page is the plain Mesa way of showing the model: ``mesa.visualization.SolaraViz`` with its
+ModelController (Reset, Play/Pause, Step), model parameters as Mesa user inputs, Mesa's
+``make_plot_component(..., backend="matplotlib")`` charts, and the citizens' network drawn with
+matplotlib. The teaching dashboard (``dashboards/app.py``) stays the main page: it compares two
+regimes from one seed, validates a typed seed and shows a failing step as a message, which
+SolaraViz does not do.
+
+How the inputs reach the model: on Reset, SolaraViz calls ``CoproductionModel(**values)``. The
+scenario select sets the preset (its regime rules); the sliders are the parameters that no preset
+sets (population, inequality, ...), so a slider never silently overrides the scenario's rules.
+Their ranges and defaults come from ``Params.spec`` (via ``dashboards.settings``), so a slider
+cannot produce a value the model refuses. Changes take effect when Reset is pressed.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import solara
+
+try:
+    import model  # noqa: F401  (the package is installed editable in the project's venv)
+except ModuleNotFoundError:  # run from a plain checkout: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+with warnings.catch_warnings():  # Solara's hook check flags Mesa's own ComponentsView: not ours
+    warnings.filterwarnings("ignore", message=".*ComponentsView.*use_state", category=UserWarning)
+    from mesa.visualization import SolaraViz, make_plot_component
+    from mesa.visualization.utils import update_counter
+
+from dashboards.figures import NetworkPicture, NetworkSnapshot, regime_colour
+from dashboards.settings import DEFAULT_SCENARIO, DEFAULT_SEED, SCENARIO_LABELS, SLIDERS
+from model import PRESETS, CoproductionModel, Params
+
+NAME = "coprosim on Mesa SolaraViz"
+
+
+def preset_parameters() -> set[str]:
+    """Parameters that some preset sets: they belong to the scenario, not to a slider."""
+    names: set[str] = set()
+    for preset in PRESETS.values():
+        names |= set(preset["overrides"])
+    return names
+
+
+def model_params() -> dict:
+    """SolaraViz ``model_params``: scenario select, seed, and one slider per shared parameter."""
+    params: dict = {
+        "scenario": {"type": "Select", "value": DEFAULT_SCENARIO, "values": list(PRESETS),
+                     "label": "Scenario (sets the regime rules)"},
+        "seed": {"type": "InputText", "value": str(DEFAULT_SEED), "label": "Seed (whole number)"},
+    }
+    by_preset = preset_parameters()
+    for specs in SLIDERS.values():
+        for spec in specs:
+            if spec.name in by_preset:
+                continue
+            default = Params.spec(spec.name)["default"]
+            params[spec.name] = {
+                "type": "SliderInt" if spec.is_int else "SliderFloat",
+                "value": int(default) if spec.is_int else float(default),
+                "min": int(spec.lo) if spec.is_int else float(spec.lo),
+                "max": int(spec.hi) if spec.is_int else float(spec.hi),
+                "step": spec.step,
+                "label": f"{spec.label} ({spec.unit})",
+            }
+    return params
+
+
+def _titled(title: str, ylim: tuple[float, float] | None = None):
+    def post_process(ax) -> None:
+        ax.set_title(title, fontsize=11, loc="left")
+        if ylim:
+            ax.set_ylim(*ylim)
+        ax.grid(alpha=0.3)
+
+    return post_process
+
+
+@solara.component
+def NetworkView(model: CoproductionModel):
+    """The citizens' network with matplotlib (the same picture as the teaching dashboard).
+
+    Mesa's space components look for ``model.grid`` / ``model.space`` and lay a network out anew
+    on every step; this keeps one layout per model and redraws only the node colours. It also
+    frees a model once Reset has replaced it (Mesa keeps a class-level reference to its agents).
+    """
+    update_counter.get()
+    picture = solara.use_memo(
+        lambda: NetworkPicture(model, SCENARIO_LABELS.get(model.scenario or "", "Network")),
+        [model])
+    solara.use_effect(lambda: model.release, [model])
+    solara.Image(picture.draw(NetworkSnapshot.of(model)), width="100%")
+
+
+# The page's components: the network and a few key metrics over the weeks.
+COMPONENTS = [
+    NetworkView,
+    make_plot_component({"public_value": regime_colour("coproduction"),
+                         "emergent_value": regime_colour("npm")},
+                        post_process=_titled("Public value per citizen (need reduced)"),
+                        backend="matplotlib"),
+    make_plot_component({"participation_rate": "#0072B2", "mean_trust": "#009E73",
+                         "mean_efficacy": "#CC79A7", "staff_motivation": "#777777"},
+                        post_process=_titled("Shares and means", (0.0, 1.0)),
+                        backend="matplotlib"),
+    make_plot_component({"equity_gap": "#D55E00", "hidden_need": "#E69F00"},
+                        post_process=_titled("Equity gap and hidden need"),
+                        backend="matplotlib"),
+]
+MODEL_PARAMS = model_params()
+
+
+def make_model() -> CoproductionModel:
+    """The model the page starts with: the same as the inputs' starting values."""
+    return CoproductionModel(scenario=DEFAULT_SCENARIO, seed=DEFAULT_SEED)
+
+
+@solara.component
+def MesaDashboard(model: solara.Reactive | None = None):
+    """SolaraViz around one coprosim model. ``model`` (reactive) lets tests hold on to it."""
+    first = solara.use_memo(lambda: make_model() if model is None else None, [])
+    SolaraViz(model if model is not None else first, components=COMPONENTS,
+              model_params=MODEL_PARAMS, name=NAME, play_interval=200)
+
+
+@solara.component
+def Page():
+    """Entry point for ``solara run dashboards/mesa_app.py``: one model per browser session."""
+    solara.Title(NAME)
+    MesaDashboard()

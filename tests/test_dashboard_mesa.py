@@ -1,0 +1,109 @@
+"""Component tests of the Mesa SolaraViz page (``dashboards/mesa_app.py``), with ``solara.render``.
+
+As Mesa tests its own SolaraViz: render the component, find the ipyvuetify widgets, click
+Mesa's ModelController buttons and look at the model. The page sits inside ``solara.AppLayout``
+(as ``solara run`` puts it) so that SolaraViz's sidebar, which holds the controls, is rendered.
+"""
+
+from __future__ import annotations
+
+import ipyvuetify as v
+import ipywidgets as widgets
+import solara
+
+from dashboards import mesa_app
+from model import PRESETS, CoproductionModel, Params
+
+SMALL = 200
+
+
+def render(n_citizens: int = SMALL):
+    """The page around a small model; returns (render context, reactive model)."""
+    model = solara.reactive(CoproductionModel(scenario="coproduction", seed=1,
+                                              n_citizens=n_citizens))
+
+    @solara.component
+    def InLayout():
+        with solara.AppLayout():
+            mesa_app.MesaDashboard(model=model)
+
+    _, rc = solara.render(InLayout(), handle_error=False)
+    return rc, model
+
+
+def click(rc, label: str) -> None:
+    rc.find(v.Btn, children=[label]).widget.click()
+
+
+def shows(rc, text: str) -> bool:
+    """Whether some widget on the page has exactly this text."""
+    return bool(rc.find(children=[text]).widgets)
+
+
+def pictures(rc) -> list[bytes]:
+    return [bytes(w.value) for w in rc.find(widgets.Image).widgets]
+
+
+def test_model_params_are_valid_for_the_model_and_follow_the_parameter_spec():
+    from mesa.visualization.solara_viz import _check_model_params  # (imported by mesa_app)
+
+    _check_model_params(CoproductionModel.__init__, mesa_app.MODEL_PARAMS)  # raises if not
+    by_preset = mesa_app.preset_parameters()
+    sliders = {k: o for k, o in mesa_app.MODEL_PARAMS.items() if o["type"].startswith("Slider")}
+    assert sliders and not set(sliders) & by_preset  # a slider never overrides a scenario's rule
+    for name, options in sliders.items():
+        spec = Params.spec(name)
+        lo, hi = spec["range"]
+        assert lo <= options["min"] <= options["value"] <= options["max"] <= hi, name
+        assert options["value"] == spec["default"], name
+    assert mesa_app.MODEL_PARAMS["scenario"]["values"] == list(PRESETS)
+
+
+def test_page_renders_controls_parameters_network_and_plots():
+    rc, model = render()
+    for label in ("Reset", "▶", "Step"):
+        rc.find(v.Btn, children=[label]).assert_single()
+    slider_labels = [w.label for w in rc.find(v.Slider).widgets]
+    for name, options in mesa_app.MODEL_PARAMS.items():
+        if options["type"].startswith("Slider"):
+            assert options["label"] in slider_labels, name
+    scenario = rc.find(v.Select, label="Scenario (sets the regime rules)").widget
+    assert scenario.items == list(PRESETS) and scenario.v_model == "coproduction"
+    rc.find(v.TextField, label="Seed (whole number)").assert_single()
+    assert len(pictures(rc)) == len(mesa_app.COMPONENTS)  # network + Mesa's matplotlib plots
+    assert all(p.startswith(b"\x89PNG") for p in pictures(rc))
+    assert shows(rc, "Step: 0")
+    assert model.value.steps == 0
+
+
+def test_step_via_mesa_controller_advances_the_model_and_redraws():
+    rc, model = render()
+    before = pictures(rc)
+    click(rc, "Step")
+    click(rc, "Step")
+    assert model.value.steps == 2
+    assert shows(rc, "Step: 2")
+    after = pictures(rc)
+    assert after[0] != before[0]  # the network shows the new week
+    assert len(model.value.datacollector.get_model_vars_dataframe()) == 3  # weeks 0, 1, 2
+
+
+def test_reset_builds_a_new_model_from_the_scenario_seed_and_sliders():
+    rc, model = render()
+    click(rc, "Step")
+    old = model.value
+    rc.find(v.Select, label="Scenario (sets the regime rules)").widget.v_model = "npm"
+    rc.find(v.Slider, label=mesa_app.MODEL_PARAMS["n_citizens"]["label"]).widget.v_model = 150
+    seed = rc.find(v.TextField, label="Seed (whole number)").widget
+    seed.v_model = "7"
+    seed.fire_event("keyup.enter", "7")
+    click(rc, "Reset")
+    new = model.value
+    assert new is not old and new.steps == 0
+    assert new.scenario == "npm" and new.params.n_citizens == 150
+    expected = CoproductionModel(scenario="npm", seed=7, n_citizens=150)
+    assert new.params == expected.params
+    click(rc, "Step")
+    expected.step()
+    assert new.metrics == expected.metrics  # the typed seed reached the model
+    assert shows(rc, "Step: 1")

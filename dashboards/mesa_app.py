@@ -68,7 +68,7 @@ def model_params() -> dict:
                 "min": int(spec.lo) if spec.is_int else float(spec.lo),
                 "max": int(spec.hi) if spec.is_int else float(spec.hi),
                 "step": spec.step,
-                "label": f"{spec.label} ({spec.unit})",
+                "label": spec.label,  # short: Mesa puts the label and the slider on one line
             }
     return params
 
@@ -96,7 +96,8 @@ def NetworkView(model: CoproductionModel):
         lambda: NetworkPicture(model, SCENARIO_LABELS.get(model.scenario or "", "Network")),
         [model])
     solara.use_effect(lambda: model.release, [model])
-    solara.Image(picture.draw(NetworkSnapshot.of(model)), width="100%")
+    with solara.Column(style={"max-width": "340px", "margin": "0 auto"}):  # fits Mesa's grid cell
+        solara.Image(picture.draw(NetworkSnapshot.of(model)), width="100%")
 
 
 # The page's components: the network and a few key metrics over the weeks.

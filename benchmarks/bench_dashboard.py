@@ -5,7 +5,7 @@ default model (co-production preset, 1,000 citizens), then clicks Step N times a
 click until the week counter shows the new week and every picture (network and charts) has been
 replaced. Prints the median and 90th percentile; target: under 300 ms.
 
-    .venv/bin/python benchmarks/bench_dashboard.py [--clicks 20] [--screenshot PATH]
+    .venv/bin/python benchmarks/bench_dashboard.py [--clicks 40] [--screenshot PATH]
 
 ``--screenshot`` also runs the side-by-side view for some weeks and saves a screenshot (the
 README's ``results/figures/dashboard.png`` is made this way).
@@ -78,7 +78,7 @@ def screenshot(page, path: Path, weeks: int) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clicks", type=int, default=20)
+    parser.add_argument("--clicks", type=int, default=40)
     parser.add_argument("--screenshot", type=Path)
     parser.add_argument("--weeks", type=int, default=60, help="weeks before the screenshot")
     args = parser.parse_args()

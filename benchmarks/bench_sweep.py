@@ -22,7 +22,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from experiments import load_experiment, run_experiment  # noqa: E402
+from coprosim.experiments import load_experiment, run_experiment  # noqa: E402
 
 PRESETS = ("npm", "coproduction", "coproduction_no_outreach", "hybrid", "npm_with_volunteers")
 

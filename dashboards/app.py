@@ -22,10 +22,10 @@ try:
 except ModuleNotFoundError:  # run from a plain checkout: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboards.explain import IDEAS, idea_markdown
-from dashboards.figures import MetricCharts, NetworkPicture, regime_colour
-from dashboards.session import Session, Snapshot
-from dashboards.settings import (
+from coprosim.dashboards.explain import IDEAS, idea_markdown
+from coprosim.dashboards.figures import MetricCharts, NetworkPicture, regime_colour
+from coprosim.dashboards.session import Session, Snapshot
+from coprosim.dashboards.settings import (
     SCENARIO_LABELS,
     SLIDERS,
     Settings,
@@ -33,7 +33,7 @@ from dashboards.settings import (
     locked_parameters,
     parse_seed,
 )
-from model import PRESETS, ParameterError, Params
+from coprosim.model import PRESETS, ParameterError, Params
 
 TITLE = "coprosim: public services under New Public Management and co-production"
 SPEED_RANGE = (1, 20)  # weeks per second while playing

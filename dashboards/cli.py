@@ -19,14 +19,14 @@ def solara_executable() -> str:
         return str(beside)
     found = shutil.which("solara")
     if found is None:
-        from coprosim_cli import UsageError
+        from coprosim.cli import UsageError
 
         raise UsageError("dashboard: the 'solara' command was not found; run 'make setup' first")
     return found
 
 
 def _port(text: str) -> int:
-    from coprosim_cli import UsageError
+    from coprosim.cli import UsageError
 
     try:
         port = int(text)

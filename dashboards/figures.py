@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from model import CoproductionModel, Params
+from coprosim.model import CoproductionModel, Params
 
 DPI = 80
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.

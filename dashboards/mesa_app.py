@@ -34,9 +34,9 @@ with warnings.catch_warnings():  # Solara's hook check flags Mesa's own Componen
     from mesa.visualization import SolaraViz, make_plot_component
     from mesa.visualization.utils import update_counter
 
-from dashboards.figures import NetworkPicture, NetworkSnapshot, regime_colour
-from dashboards.settings import DEFAULT_SCENARIO, DEFAULT_SEED, SCENARIO_LABELS, SLIDERS
-from model import PRESETS, CoproductionModel, Params
+from coprosim.dashboards.figures import NetworkPicture, NetworkSnapshot, regime_colour
+from coprosim.dashboards.settings import DEFAULT_SCENARIO, DEFAULT_SEED, SCENARIO_LABELS, SLIDERS
+from coprosim.model import PRESETS, CoproductionModel, Params
 
 NAME = "coprosim on Mesa SolaraViz"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model import CoproductionModel, ParameterError
+from coprosim.model import CoproductionModel, ParameterError
 
 from .figures import NetworkSnapshot, metric_series
 from .settings import SCENARIO_LABELS, Settings, build_models

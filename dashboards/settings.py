@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from model import PRESETS, CoproductionModel, ParameterError, Params
+from coprosim.model import PRESETS, CoproductionModel, ParameterError, Params
 
 SEED_RANGE = (0, 2**63 - 1)
 DEFAULT_SEED = 1

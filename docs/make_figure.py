@@ -17,7 +17,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model import CoproductionModel  # noqa: E402
+from coprosim.model import CoproductionModel  # noqa: E402
 
 SCENARIOS = {"npm": "#c0392b", "coproduction": "#1f77b4", "coproduction_no_outreach": "#7f7f7f"}
 PANELS = [

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from model import METRICS
+from coprosim.model import METRICS
 
 from . import storage
 from .design import Experiment, end_window, load_experiment

@@ -1,6 +1,6 @@
 """``coprosim sweep | compare | sensitivity``: experiments from the command line.
 
-Bad input raises ``ExperimentError`` (a ``ParameterError``): ``coprosim_cli.main`` prints it as one
+Bad input raises ``ExperimentError`` (a ``ParameterError``): ``coprosim.cli.main`` prints it as one
 line and exits with status 2. Exit status 1 says some runs failed (their tracebacks are in
 ``results/<experiment>/failures/``); 130 an interruption (finished runs kept: rerun to resume).
 """

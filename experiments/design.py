@@ -54,7 +54,7 @@ from typing import Any
 
 import numpy as np
 
-from model import METRICS, PRESETS, ParameterError, Params
+from coprosim.model import METRICS, PRESETS, ParameterError, Params
 
 SECTIONS = ("experiment", "base", "scenarios", "sweep", "analysis", "sensitivity")
 EXPERIMENT_KEYS = ("name", "description", "replications", "steps", "seed", "metrics",

@@ -62,7 +62,7 @@ def simulate(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def _simulate(task: dict[str, Any]) -> tuple[bytes, bytes | None]:
-    from model import CoproductionModel, Params
+    from coprosim.model import CoproductionModel, Params
 
     params = Params(**task["params"])
     model = CoproductionModel(params=params, seed=task["seed"], scenario=task["scenario"])

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model import ParameterError
+from coprosim.model import ParameterError
 
 from . import storage
 from .design import Experiment, ExperimentError, parameter_ranges, typed

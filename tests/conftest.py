@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from model import CoproductionModel  # noqa: E402
+from coprosim.model import CoproductionModel  # noqa: E402
 
 
 def run_frames(scenario: str, seeds, steps: int, **overrides):

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 import solara
 
-from dashboards import app
-from dashboards.explain import IDEAS
-from dashboards.session import Session
-from dashboards.settings import SLIDER_NAMES, SLIDERS, Settings, parse_seed
-from model import PRESETS, CoproductionModel, ParameterError, Params
+from coprosim.dashboards import app
+from coprosim.dashboards.explain import IDEAS
+from coprosim.dashboards.session import Session
+from coprosim.dashboards.settings import SLIDER_NAMES, SLIDERS, Settings, parse_seed
+from coprosim.model import PRESETS, CoproductionModel, ParameterError, Params
 
 SMALL = {"n_citizens": 200}
 

@@ -11,8 +11,8 @@ import ipyvuetify as v
 import ipywidgets as widgets
 import solara
 
-from dashboards import mesa_app
-from model import PRESETS, CoproductionModel, Params
+from coprosim.dashboards import mesa_app
+from coprosim.model import PRESETS, CoproductionModel, Params
 
 SMALL = 200
 

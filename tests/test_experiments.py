@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from experiments import compare, load_experiment, load_results, run_experiment
-from experiments.design import ExperimentError, end_window
-from experiments.runner import FAILURE_HOOK
+from coprosim.experiments import compare, load_experiment, load_results, run_experiment
+from coprosim.experiments.design import ExperimentError, end_window
+from coprosim.experiments.runner import FAILURE_HOOK
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,7 +54,7 @@ def write_experiment(folder: Path, name: str = "small", replications: int = 3, s
 
 def coprosim(*args: str, env: dict | None = None, **kwargs) -> subprocess.CompletedProcess:
     """The command line as a user runs it, in a fresh process."""
-    return subprocess.run([sys.executable, "-m", "coprosim_cli", *args], cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "coprosim", *args], cwd=REPO,
                           capture_output=True, text=True, timeout=240,
                           env={**os.environ, **(env or {})}, **kwargs)
 
@@ -111,7 +111,7 @@ def test_sweep_killed_with_sigkill_resumes_to_identical_results(reference, tmp_p
     """kill -9 midway loses at most the runs in flight; the rerun completes each run exactly once."""
     path, reference_out = reference
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "coprosim_cli", "sweep", str(path), "--workers", "2",
+    command = [sys.executable, "-m", "coprosim", "sweep", str(path), "--workers", "2",
                "--out", str(out)]
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
@@ -138,7 +138,7 @@ def test_interrupt_keeps_finished_runs(tmp_path):
     """Ctrl-C stops the sweep with status 130, keeps finished runs and marks the manifest."""
     path = write_experiment(tmp_path, replications=10, steps=80, citizens=300)
     out = tmp_path / "out"
-    process = subprocess.Popen([sys.executable, "-m", "coprosim_cli", "sweep", str(path),
+    process = subprocess.Popen([sys.executable, "-m", "coprosim", "sweep", str(path),
                                 "--workers", "2", "--out", str(out)], cwd=REPO,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
@@ -190,7 +190,7 @@ def test_dask_local_cluster_equals_process_pool(reference, tmp_path):
 
 def test_one_worker_equals_direct_model_run(reference):
     """A stored run equals the model run directly with its seed and parameters."""
-    from model import CoproductionModel
+    from coprosim.model import CoproductionModel
 
     path, out = reference
     experiment = load_experiment(path)
@@ -288,7 +288,7 @@ def test_grid_and_latin_hypercube_points(tmp_path):
 # --- the report ----------------------------------------------------------------------------------
 def test_report_numbers_match_recomputation_from_parquet(reference):
     """report.md and end_summary.csv agree with a direct recomputation from the Parquet files."""
-    from experiments.analysis import fmt
+    from coprosim.experiments.analysis import fmt
 
     path, out = reference
     experiment = load_experiment(path)
@@ -337,7 +337,7 @@ def test_compare_command_prints_headline_table(reference, tmp_path):
 # --- sensitivity ---------------------------------------------------------------------------------
 def test_sensitivity_morris_on_a_paired_difference(tmp_path):
     """Morris indices for coproduction minus npm; a range outside the allowed one is refused."""
-    from experiments.sensitivity import run_sensitivity
+    from coprosim.experiments.sensitivity import run_sensitivity
 
     extra = ("[sensitivity]\nmetric = \"mean_wellbeing\"\ndifference = [\"coproduction\", \"npm\"]\n"
              "trajectories = 2\n[sensitivity.ranges]\noutreach_share = [0.0, 0.6]\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model import (
+from coprosim.model import (
     allocation,
     emergence,
     learning,
@@ -16,7 +16,7 @@ from model import (
     staff,
     trust,
 )
-from model.metrics import equity_gap, gini, quintile_of
+from coprosim.model.metrics import equity_gap, gini, quintile_of
 
 
 # --- production: CES after Parks et al. 1981 and Ostrom 1996 ---------------------------------

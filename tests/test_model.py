@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import (
+from coprosim.model import (
     METRICS,
     PRESETS,
     Citizen,
@@ -22,7 +22,7 @@ from model import (
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLI = [sys.executable, "-m", "coprosim_cli"]
+CLI = [sys.executable, "-m", "coprosim"]
 
 
 def _frame(scenario="coproduction", seed=3, steps=30, **kw):
@@ -77,7 +77,7 @@ def test_different_seeds_give_different_runs():
 def _digest_in_subprocess(seed: int) -> str:
     code = (
         f"import hashlib, sys; sys.path.insert(0, {ROOT!r})\n"
-        "from model import CoproductionModel\n"
+        "from coprosim import CoproductionModel\n"
         f"m = CoproductionModel(scenario='hybrid', seed={seed}, n_citizens=300); m.run(30)\n"
         "print(hashlib.sha256(m.datacollector.get_model_vars_dataframe().to_numpy().tobytes()).hexdigest())"
     )

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from model import CoproductionModel
+from coprosim.model import CoproductionModel
 
 from .conftest import run_frames, window_mean
 

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model import Citizen, CoproductionModel, Params, Staff, Volunteer
+from coprosim.model import Citizen, CoproductionModel, Params, Staff, Volunteer
 
 UNIT_METRICS = ("participation_rate", "mean_trust", "mean_efficacy", "mean_wellbeing",
                 "gini_wellbeing", "staff_motivation", "staff_turnover")

@@ -1,5 +1,5 @@
 """The ``coprosim`` command line: run one simulation, list scenarios; experiments and dashboard
-commands are added by ``experiments.cli`` and ``dashboards.cli`` when present.
+commands are added by ``coprosim.experiments.cli`` and ``coprosim.dashboards.cli`` when present.
 
 Bad input gets one line on stderr naming the field and what is allowed, and exit status 2.
 """
@@ -11,7 +11,7 @@ import importlib
 import sys
 from pathlib import Path
 
-from model.params import PRESETS, ParameterError, Params, parse_value
+from coprosim.model.params import PRESETS, ParameterError, Params, parse_value
 
 EXIT_BAD_INPUT = 2
 
@@ -59,7 +59,7 @@ def cmd_scenarios(args) -> int:
 
 
 def cmd_run(args) -> int:
-    from model import CoproductionModel
+    from coprosim.model import CoproductionModel
 
     params = Params.preset(args.scenario, **parse_overrides(args.set))
     model = CoproductionModel(params=params, seed=args.seed, scenario=args.scenario)
@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     scen = sub.add_parser("scenarios", help="list the scenario presets")
     scen.set_defaults(func=cmd_scenarios)
 
-    for module in ("experiments.cli", "dashboards.cli"):
+    for module in ("coprosim.experiments.cli", "coprosim.dashboards.cli"):
         try:
             importlib.import_module(module).add_commands(sub)
         except ModuleNotFoundError as exc:

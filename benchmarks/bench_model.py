@@ -23,9 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannWealth  # noqa: E402
-
 from coprosim.model import CoproductionModel  # noqa: E402
+from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannWealth  # noqa: E402
 
 SIZES = (1_000, 10_000)
 

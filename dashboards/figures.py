@@ -16,13 +16,12 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
+from coprosim.model import CoproductionModel, Params
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
-
-from coprosim.model import CoproductionModel, Params
 
 DPI = 80
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.

@@ -12,7 +12,6 @@ import traceback
 from dataclasses import dataclass
 
 import numpy as np
-
 from coprosim.model import CoproductionModel, ParameterError
 
 from .figures import NetworkSnapshot, metric_series

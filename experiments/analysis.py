@@ -20,9 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
-
 from coprosim.model import METRICS
+from scipy import stats
 
 from . import storage
 from .design import Experiment, end_window, load_experiment

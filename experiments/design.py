@@ -53,7 +53,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
 from coprosim.model import METRICS, PRESETS, ParameterError, Params
 
 SECTIONS = ("experiment", "base", "scenarios", "sweep", "analysis", "sensitivity")

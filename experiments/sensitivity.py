@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
 from coprosim.model import ParameterError
 
 from . import storage

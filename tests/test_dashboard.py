@@ -13,7 +13,6 @@ import ipywidgets as widgets
 import numpy as np
 import pytest
 import solara
-
 from coprosim.dashboards import app
 from coprosim.dashboards.explain import IDEAS
 from coprosim.dashboards.session import Session

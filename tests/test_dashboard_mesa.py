@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipyvuetify as v
 import ipywidgets as widgets
 import solara
-
 from coprosim.dashboards import mesa_app
 from coprosim.model import PRESETS, CoproductionModel, Params
 

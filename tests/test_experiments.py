@@ -18,11 +18,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
-
 from coprosim.experiments import compare, load_experiment, load_results, run_experiment
 from coprosim.experiments.design import ExperimentError, end_window
 from coprosim.experiments.runner import FAILURE_HOOK
+from scipy import stats
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
-
 from coprosim.model import CoproductionModel
+from scipy import stats
 
 from .conftest import run_frames, window_mean
 

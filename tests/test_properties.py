@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from coprosim.model import Citizen, CoproductionModel, Params, Staff, Volunteer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from coprosim.model import Citizen, CoproductionModel, Params, Staff, Volunteer
 
 UNIT_METRICS = ("participation_rate", "mean_trust", "mean_efficacy", "mean_wellbeing",
                 "gini_wellbeing", "staff_motivation", "staff_turnover")

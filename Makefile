@@ -1,18 +1,28 @@
-# coprosim: make setup | run | test | dashboard | bench
-PYTHON ?= python3.11
+# coprosim: make setup | run | test | dashboard | bench | wheel | check-wheel
+# The newest supported Python found (3.13, 3.12, then 3.11) unless PYTHON=... is given. Each
+# candidate is run, not just looked up: a pyenv shim exists even when its version is not selected.
+SUPPORTED_PYTHONS := python3.13 python3.12 python3.11
+PYTHON ?= $(firstword $(foreach p,$(SUPPORTED_PYTHONS),$(shell $(p) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))' >/dev/null 2>&1 && echo $(p))))
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+EXTRAS := all,test
 
-.PHONY: setup run test test-fast dashboard bench bench-sweep bench-dashboard browser lint clean
+.PHONY: setup run test test-fast dashboard bench bench-sweep bench-dashboard browser lint wheel check-wheel clean
 
 setup: $(STAMP)
 
+# Idempotent: an existing working venv is kept (whatever Python made it) and only reinstalled
+# when pyproject.toml changes.
 $(STAMP): pyproject.toml
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found (Python 3.11 is required)"; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@if ! { test -x $(PY) && $(PY) -c 'import sys' >/dev/null 2>&1; }; then \
+	  python="$(PYTHON)"; \
+	  if [ -z "$$python" ]; then echo "error: no Python 3.11, 3.12 or 3.13 found (looked for $(SUPPORTED_PYTHONS)); install one, or run: make PYTHON=/path/to/python3.x setup"; exit 1; fi; \
+	  echo "creating $(VENV) with $$python ($$($$python -c 'import sys; print(sys.version.split()[0])'))"; \
+	  rm -rf $(VENV) && $$python -m venv $(VENV); \
+	fi
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	@touch $(STAMP)
 
 run: setup
@@ -45,5 +55,15 @@ bench-dashboard: setup browser
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# The wheel in dist/ (built offline with the venv's setuptools).
+wheel: setup
+	rm -rf dist build
+	$(PY) -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+
+# A clean install of the built wheel with every extra into a fresh venv under /tmp, then the
+# README's API and command-line examples from a folder holding its own model.py (needs PyPI).
+check-wheel: wheel
+	$(PY) tests/check_wheel.py dist/*.whl
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist

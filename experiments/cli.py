@@ -2,7 +2,12 @@
 
 Bad input raises ``ExperimentError`` (a ``ParameterError``): ``coprosim.cli.main`` prints it as one
 line and exits with status 2. Exit status 1 says some runs failed (their tracebacks are in
-``results/<experiment>/failures/``); 130 an interruption (finished runs kept: rerun to resume).
+``results/<experiment>/failures/``); 3 an infrastructure error (Dask scheduler unreachable, without
+workers or lost; workers with different model code: nothing recorded as a failed run); 130 an
+interruption. In every case finished runs are kept and rerunning the same command resumes.
+
+An experiment FILE may also be the name of a shipped experiment (``smoke``, ``policy_comparison``,
+``coproduction_share_sweep``, ``sensitivity_example``), so the commands work from any folder.
 """
 
 from __future__ import annotations
@@ -11,29 +16,32 @@ import argparse
 import sys
 from pathlib import Path
 
-from .design import load_experiment
+from .design import load_experiment, resolve_experiment_path, shipped_experiments
 
 DEFAULT_COMPARISON = "experiments/policy_comparison.toml"
 EXIT_SOME_FAILED = 1
+FILE_HELP = "experiment TOML file, or the name of a shipped one ({})"
 
 
 def add_commands(subparsers) -> None:
     """Add the experiment commands to the ``coprosim`` parser."""
     sweep = subparsers.add_parser("sweep", help="run every run of an experiment file (resumable)")
-    sweep.add_argument("file", help="experiment TOML file, e.g. experiments/smoke.toml")
+    sweep.add_argument("file", help=FILE_HELP.format(", ".join(shipped_experiments())))
     _add_run_options(sweep)
     sweep.set_defaults(func=cmd_sweep)
 
     compare = subparsers.add_parser(
         "compare", help="run an experiment and write results/<experiment>/report.md")
     compare.add_argument("file", nargs="?", default=DEFAULT_COMPARISON,
-                         help=f"experiment TOML file (default {DEFAULT_COMPARISON})")
+                         help=f"experiment TOML file or shipped name (default {DEFAULT_COMPARISON}, "
+                              "shipped with coprosim)")
     _add_run_options(compare)
     compare.set_defaults(func=cmd_compare)
 
     sens = subparsers.add_parser(
         "sensitivity", help="global sensitivity analysis (SALib: Morris screening or Sobol)")
-    sens.add_argument("file", help="experiment TOML file with a [sensitivity] table")
+    sens.add_argument("file", help="experiment TOML file with a [sensitivity] table, or the "
+                                   "name of a shipped one (sensitivity_example)")
     sens.add_argument("--method", choices=("morris", "sobol"), default=None,
                       help="morris (screening, default) or sobol (variance-based indices)")
     sens.add_argument("--metric", default=None, help="metric to explain (default: the file's)")
@@ -54,7 +62,11 @@ def _add_run_options(parser) -> None:
     parser.add_argument("--force", action="store_true",
                         help="discard results of a different experiment in the results folder")
     parser.add_argument("--dask", metavar="ADDRESS", default=None,
-                        help="run on a dask.distributed scheduler, or local:N for a LocalCluster")
+                        help="run on a dask.distributed scheduler, or local:N for a LocalCluster "
+                             "(needs coprosim[dask])")
+    parser.add_argument("--dask-wait", metavar="SECONDS", type=_seconds("--dask-wait"),
+                        default=None, help="how long to wait for Dask workers before giving up "
+                                           "(default 60)")
     parser.add_argument("--progress", action="store_true", default=None,
                         help="show the progress bar even when stderr is not a terminal")
 
@@ -72,19 +84,37 @@ def _count(name: str, hi: int = 100_000):
     return convert
 
 
+def _seconds(name: str, hi: float = 86_400.0):
+    def convert(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number of seconds in [1, {hi:g}], got {text!r}") from None
+        if not 1 <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be a number of seconds in [1, {hi:g}], got {value:g}")
+        return value
+
+    return convert
+
+
 def _load(args):
-    path = Path(args.file)
-    if args.file == DEFAULT_COMPARISON and not path.exists():
-        path = Path(__file__).resolve().parent / path.name  # outside the repository's root
+    path = resolve_experiment_path(args.file)  # a shipped file by name, from any folder
     return load_experiment(path, replications=args.replications, steps=args.steps)
+
+
+def _executor_options(args) -> dict:
+    options = {"workers": args.workers, "force": args.force, "dask": args.dask,
+               "progress": args.progress}
+    if args.dask_wait is not None:
+        options["dask_wait"] = args.dask_wait
+    return options
 
 
 def _run(args, experiment, out=None):
     from .runner import run_experiment
 
     try:
-        return run_experiment(experiment, out=out or args.out, workers=args.workers,
-                              force=args.force, dask=args.dask, progress=args.progress)
+        return run_experiment(experiment, out=out or args.out, **_executor_options(args))
     except KeyboardInterrupt:
         _say_interrupted(Path(out or args.out or Path("results") / experiment.name))
         raise
@@ -137,8 +167,7 @@ def cmd_sensitivity(args) -> int:
 
     experiment = _load(args)
     result = run_sensitivity(experiment, method=args.method, metric=args.metric,
-                             difference=args.difference, out=args.out, workers=args.workers,
-                             force=args.force, dask=args.dask, progress=args.progress)
+                             difference=args.difference, out=args.out, **_executor_options(args))
     print(result.attrs["table"])
     print(f"\nindices: {result.attrs['csv']}\nplot: {result.attrs['figure']}")
     return EXIT_SOME_FAILED if result.attrs["failed"] else 0

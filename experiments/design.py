@@ -151,6 +151,39 @@ def replication_seeds(experiment_seed: int, replications: int) -> list[int]:
 
 
 # --- loading ---------------------------------------------------------------------------------------
+SHIPPED = Path(__file__).resolve().parent  # the experiment files installed with coprosim
+
+
+def shipped_experiments() -> dict[str, Path]:
+    """The experiment files that come with coprosim, by name (file name without ``.toml``)."""
+    return {path.stem: path for path in sorted(SHIPPED.glob("*.toml"))}
+
+
+def shipped_experiment(name: str) -> Path:
+    """The path of a shipped experiment file (``smoke``, ``policy_comparison``, ...)."""
+    files = shipped_experiments()
+    if name not in files:
+        raise ExperimentError(f"{name}: no such shipped experiment; allowed: {', '.join(files)}")
+    return files[name]
+
+
+def resolve_experiment_path(text: str | Path) -> Path:
+    """A path as given if it exists; else a shipped experiment by name or file name.
+
+    So ``coprosim compare``, ``coprosim sweep smoke`` and ``coprosim sweep
+    experiments/smoke.toml`` work from any folder; a file in the current folder always wins.
+    """
+    path = Path(text)
+    if path.exists():
+        return path
+    files = shipped_experiments()
+    stem = path.stem if path.suffix == ".toml" else path.name
+    shipped = files.get(stem)
+    if shipped is not None and (path.parent in (Path("."), Path("experiments"))):
+        return shipped
+    return path
+
+
 def load_experiment(path: str | Path, replications: int | None = None,
                     steps: int | None = None) -> Experiment:
     """Read and validate an experiment file; raises ``ExperimentError`` (one line) if it is bad.

@@ -4,10 +4,24 @@ Our own runner rather than ``mesa.batch_run``: seeds come from the experiment se
 numbers across scenarios), each model is released after its run (Mesa 3.3.1 keeps models alive
 through ``Agent._ids``), and each run's per-step rows are aligned on the model's own step.
 
-Executors: local processes (``concurrent.futures.ProcessPoolExecutor`` with a *spawn* context,
-since ``import mesa`` makes spawn the start method anyway) or a dask.distributed cluster. A worker
-runs one simulation and returns the Parquet bytes of its results; the parent alone writes files,
-so a cluster needs no shared file system and results are bit-identical whichever executor ran them.
+Executors:
+
+- ``LocalPool``: worker processes of an explicit *spawn* context (never the process-wide start
+  method, which coprosim leaves as the user had it), each with its own pipe. Nothing is shared
+  between workers, so stopping them can never leave a half-written message in a shared queue
+  (the race that could hang ``ProcessPoolExecutor`` at exit after Ctrl-C). A worker exits as soon
+  as its parent is gone: a killed sweep leaves no orphans.
+- ``DaskPool``: a dask.distributed cluster (``local:N`` starts a LocalCluster). It waits a bounded
+  time for workers, and treats a lost scheduler or workers as an infrastructure error.
+
+A worker runs one simulation and returns the Parquet bytes of its results with the hash of the
+model source it ran; the parent alone writes files, so a cluster needs no shared file system and
+results are bit-identical whichever executor ran them. A result made by different model code is
+refused.
+
+Interruption: Ctrl-C (SIGINT) is noted and acted on between results, never in the middle of
+writing a file or starting a worker; the workers are stopped, the manifest says ``interrupted``
+and ``KeyboardInterrupt`` is raised. Finished runs are kept; rerunning resumes.
 
 Test-only hook: the environment variable ``COPROSIM_INJECT_FAILURE`` holds comma-separated
 ``fnmatch`` patterns of run ids (``<scenario>__p<point>__r<replication>``, e.g. ``npm__*__r0001``);
@@ -23,25 +37,29 @@ import multiprocessing
 import os
 import platform
 import signal
-import subprocess
+import socket
 import sys
+import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor
-from concurrent.futures import wait as wait_futures
-from concurrent.futures.process import BrokenProcessPool
+from collections import deque
+from collections.abc import Callable
 from datetime import UTC, datetime
+from multiprocessing.connection import wait as wait_connections
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from . import storage
+from coprosim.errors import InfrastructureError
+
+from . import provenance, storage
 from .design import Experiment, ExperimentError, Run
 
 FAILURE_HOOK = "COPROSIM_INJECT_FAILURE"
-IN_FLIGHT_PER_WORKER = 4  # tasks queued per worker: enough to keep it busy, few to lose on Ctrl-C
+IN_FLIGHT_PER_WORKER = 2   # tasks queued per worker: enough to keep it busy, few to lose on Ctrl-C
+POLL_SECONDS = 0.2         # how often the parent looks at Ctrl-C and the cluster's health
+DASK_WAIT_SECONDS = 60.0   # default bound on waiting for Dask workers (--dask-wait)
 
 
 class InjectedFailure(RuntimeError):
@@ -50,15 +68,19 @@ class InjectedFailure(RuntimeError):
 
 # --- the worker's side ---------------------------------------------------------------------------
 def simulate(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one simulation; return its results as Parquet bytes, or the traceback if it raised."""
+    """Run one simulation; return its results as Parquet bytes, or the traceback if it raised.
+
+    Every result names the model code that made it (``model_hash``) and where it ran.
+    """
     started = time.perf_counter()
+    where = {"model_hash": provenance.model_hash(), "host": socket.gethostname(), "pid": os.getpid()}
     try:
         metrics, agents = _simulate(task)
         return {"run_id": task["run_id"], "ok": True, "metrics": metrics, "agents": agents,
-                "seconds": time.perf_counter() - started}
+                "seconds": time.perf_counter() - started, **where}
     except Exception:  # noqa: BLE001 - a failing run is recorded, never fatal to the sweep
         return {"run_id": task["run_id"], "ok": False, "error": traceback.format_exc(),
-                "seconds": time.perf_counter() - started}
+                "seconds": time.perf_counter() - started, **where}
 
 
 def _simulate(task: dict[str, Any]) -> tuple[bytes, bytes | None]:
@@ -70,15 +92,32 @@ def _simulate(task: dict[str, Any]) -> tuple[bytes, bytes | None]:
         _maybe_inject_failure(task["run_id"])
         model.run(task["steps"])
         frame = model.datacollector.get_model_vars_dataframe()[list(task["metrics"])]
-        frame = frame.reset_index(drop=True)
+        frame = storage.integer_counts(frame.reset_index(drop=True))
         frame.insert(0, "step", range(len(frame)))
-        metrics = storage.frame_to_parquet_bytes(_label(frame, task))
+        metadata = run_metadata(task, params.as_dict())
+        metrics = storage.frame_to_parquet_bytes(_label(frame, task), {**metadata, "kind": "metrics"})
         agents = model.agent_dataframe()
-        agent_bytes = storage.frame_to_parquet_bytes(_label(agents, task)) if len(agents) else None
+        agent_bytes = (storage.frame_to_parquet_bytes(_label(agents, task),
+                                                      {**metadata, "kind": "agents"})
+                       if len(agents) else None)
         return metrics, agent_bytes
     finally:
         model.release()
         del model
+
+
+def run_metadata(task: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    """What each Parquet file says about its run (deterministic: no times, no host)."""
+    import mesa
+
+    import coprosim
+
+    return {"experiment": task.get("experiment"), "fingerprint": task.get("fingerprint"),
+            "run_id": task["run_id"], "scenario": task["scenario"], "preset": task.get("preset"),
+            "point": task["point"], "replication": task["replication"], "seed": task["seed"],
+            "steps": task["steps"], "sweep": task["sweep"], "parameters": parameters,
+            "model_hash": provenance.model_hash(), "coprosim_version": coprosim.__version__,
+            "mesa_version": mesa.__version__}
 
 
 def _label(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
@@ -99,100 +138,293 @@ def _maybe_inject_failure(run_id: str) -> None:
         raise InjectedFailure(f"{run_id}: failure injected by {FAILURE_HOOK} (test hook)")
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _worker_main(conn) -> None:
+    """A local worker: run the tasks that arrive on ``conn`` until told to stop or orphaned."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # started blocked, see _Worker
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), daemon=True).start()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return  # the parent closed the pipe or died
+        if task is None:
+            return
+        try:
+            conn.send(simulate(task))
+        except (BrokenPipeError, EOFError, OSError):
+            return
+
+
+def _exit_with_parent(sentinel) -> None:
+    wait_connections([sentinel])  # ready when the parent process ends, however it ends
+    os._exit(0)
 
 
 # --- executors -----------------------------------------------------------------------------------
+class _Worker:
+    """One local worker process and its own duplex pipe."""
+
+    def __init__(self, context, index: int):
+        self.conn, child_end = context.Pipe(duplex=True)
+        self.process = context.Process(target=_worker_main, args=(child_end,), daemon=True,
+                                       name=f"coprosim-worker-{index}")
+        # Started with SIGINT blocked (inherited through exec): a Ctrl-C to the terminal's process
+        # group while the child imports coprosim is then discarded by the child, not a traceback.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            child_end.close()
+        self.in_flight: deque = deque()  # (key, run) in the order sent; answers come in order
+
+    def stop(self, now: bool) -> None:
+        if not now:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
+        self.conn.close()
+
+
 class LocalPool:
-    """Local worker processes (spawn start method)."""
+    """Local worker processes of an explicit spawn context, one pipe each."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers, initializer=_ignore_interrupts,
-                                         mp_context=multiprocessing.get_context("spawn"))
+        self._context = multiprocessing.get_context("spawn")
+        self._pool: list[_Worker] = []
+        self._started = 0
 
-    def submit(self, task):
-        return self._pool.submit(simulate, task)
+    def _start_worker(self) -> _Worker:
+        self._started += 1
+        worker = _Worker(self._context, self._started)
+        self._pool.append(worker)
+        return worker
 
-    def wait_any(self, futures):
-        return wait_futures(futures, return_when=FIRST_COMPLETED)[0]
+    def capacity(self) -> int:
+        return self.workers * IN_FLIGHT_PER_WORKER
 
-    def pids(self) -> list[int]:
-        return list(getattr(self._pool, "_processes", None) or {})
+    def submit(self, key, task) -> None:
+        while len(self._pool) < self.workers:
+            self._start_worker()
+        worker = min(self._pool, key=lambda w: len(w.in_flight))
+        worker.in_flight.append(key)
+        try:
+            worker.conn.send(task)
+        except (BrokenPipeError, OSError):
+            pass  # the worker died: its sentinel reports it in wait()
 
-    def restart(self) -> None:
-        """A fresh pool after a worker died (the old one is broken)."""
-        self.close(cancel=True)
-        self.__init__(self.workers)
+    def wait(self, timeout: float) -> list[tuple[Any, dict[str, Any]]]:
+        """Results that arrived (key, result); a dead worker's current run comes back failed."""
+        busy = [w for w in self._pool if w.in_flight]
+        if not busy:
+            return []
+        ready = set(wait_connections([w.conn for w in busy] + [w.process.sentinel for w in busy],
+                                     timeout=timeout))
+        done = []
+        for worker in busy:
+            if worker.conn in ready:
+                try:
+                    while worker.in_flight and worker.conn.poll():
+                        result = worker.conn.recv()
+                        done.append((worker.in_flight.popleft(), result))
+                    continue
+                except (EOFError, OSError):
+                    pass  # died while answering
+            if worker.process.sentinel in ready or not worker.process.is_alive():
+                done.extend(self._replace_dead(worker))
+        return done
+
+    def _replace_dead(self, worker: _Worker) -> list[tuple[Any, dict[str, Any]]]:
+        """The run the dead worker was on fails; the ones queued behind it are resent."""
+        worker.process.join(timeout=5)
+        code = worker.process.exitcode
+        self._pool.remove(worker)
+        worker.stop(now=True)
+        if not worker.in_flight:
+            return []
+        key = worker.in_flight.popleft()
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        failed = [(key, {"ok": False, "requeue": list(worker.in_flight),
+                         "error": f"the worker process died while running this run ({how}; "
+                                  "out of memory?)\n"})]
+        return failed
 
     def close(self, cancel: bool = False) -> None:
-        if cancel:
-            # Runs in flight are lost anyway; stop them rather than wait (private API, guarded).
-            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
-                with contextlib.suppress(Exception):
-                    process.terminate()
-        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+        for worker in self._pool:
+            worker.stop(now=cancel)
+        self._pool.clear()
 
 
 class DaskPool:
-    """A dask.distributed cluster: ``local:N`` starts a LocalCluster of N single-threaded workers."""
+    """A dask.distributed cluster: ``local:N`` starts a LocalCluster of N single-threaded workers.
 
-    def __init__(self, address: str):
+    Waits at most ``wait_seconds`` for a first worker, and fails the same way if the cluster has
+    no workers for that long during the sweep; a lost scheduler is an infrastructure error.
+    """
+
+    def __init__(self, address: str, wait_seconds: float = DASK_WAIT_SECONDS):
+        from coprosim._extras import require
+
+        require("dask", "distributed", "--dask (running on a Dask cluster)")
         from distributed import Client, LocalCluster
 
+        self.address = address
+        self.wait_seconds = wait_seconds
         self._cluster = None
+        self._futures: dict[Any, Any] = {}
+        self._no_workers_since: float | None = None
         if address.startswith("local:"):
             count = address.split(":", 1)[1]
-            if not count.isdigit() or int(count) < 1:
-                raise ExperimentError(f"--dask: local:N needs a positive worker count, got {address!r}")
+            if not count.isdigit() or not 1 <= int(count) <= 1024:
+                raise ExperimentError(f"--dask: local:N needs a worker count in [1, 1024], got {address!r}")
             self._cluster = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
                                          dashboard_address=None)
             self._client = Client(self._cluster)
         else:
+            if "://" not in address and ":" not in address:
+                raise ExperimentError(f"--dask: expected a scheduler address like "
+                                      f"tcp://host:8786, or local:N; got {address!r}")
             try:
-                self._client = Client(address, timeout="10s")
-            except OSError as exc:
-                raise ExperimentError(f"--dask: cannot reach the scheduler at {address}: {exc}") from None
+                self._client = Client(address, timeout=f"{max(5.0, min(wait_seconds, 30.0))}s")
+            except (OSError, TimeoutError) as exc:
+                raise InfrastructureError(f"cannot reach the Dask scheduler at {address} "
+                                          f"({_short_error(exc)})") from None
+        try:
+            self._client.wait_for_workers(1, timeout=wait_seconds)
+        except (TimeoutError, OSError):
+            self.close()
+            raise InfrastructureError(
+                f"no workers joined the Dask scheduler at {address} within {wait_seconds:g} s "
+                f"(start some with: dask worker {address}; or wait longer with --dask-wait)") from None
         self.workers = max(1, sum(self._client.nthreads().values()))
 
-    def submit(self, task):
-        return self._client.submit(simulate, task, pure=False)
+    def capacity(self) -> int:
+        return max(1, self.workers) * IN_FLIGHT_PER_WORKER
 
-    def wait_any(self, futures):
+    def submit(self, key, task) -> None:
+        self._futures[self._client.submit(simulate, task, pure=False, key=f"coprosim-{key}-{time.time_ns()}")] = key
+
+    def wait(self, timeout: float) -> list[tuple[Any, dict[str, Any]]]:
         from distributed import wait
+        from distributed.client import FutureCancelledError
 
-        return wait(list(futures), return_when="FIRST_COMPLETED").done
+        if not self._futures:
+            return []
+        with contextlib.suppress(TimeoutError):
+            wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        done = []
+        for future in [f for f in self._futures if f.done()]:
+            key = self._futures.pop(future)
+            if future.status == "finished":
+                done.append((key, future.result()))
+                continue
+            error = future.exception() if future.status == "error" else None
+            if type(error).__name__ == "KilledWorker":  # the run itself kept killing workers
+                done.append((key, {"ok": False, "error": f"{type(error).__name__}: {error} "
+                                   "(workers died running this run: out of memory?)\n"}))
+                continue
+            reason = ("the connection to the scheduler was lost"
+                      if future.status == "cancelled" or isinstance(error, FutureCancelledError)
+                      else _short_error(error))
+            raise InfrastructureError(f"lost the Dask scheduler at {self.address} ({reason})")
+        if not done:
+            self._check_health()
+        return done
 
-    def pids(self) -> list[int]:
-        return []
-
-    def restart(self) -> None:
-        """Dask replaces lost workers itself."""
+    def _check_health(self) -> None:
+        if self._client.status not in ("running", "connecting"):
+            raise InfrastructureError(f"lost the Dask scheduler at {self.address} "
+                                      f"(client {self._client.status})")
+        try:
+            workers = len(self._client.scheduler_info(n_workers=-1).get("workers", {}))
+        except TypeError:  # older distributed: no n_workers argument
+            workers = len(self._client.scheduler_info().get("workers", {}))
+        except (OSError, TimeoutError) as exc:
+            raise InfrastructureError(f"lost the Dask scheduler at {self.address} "
+                                      f"({_short_error(exc)})") from None
+        now = time.monotonic()
+        if workers:
+            self._no_workers_since = None
+        elif self._no_workers_since is None:
+            self._no_workers_since = now
+        elif now - self._no_workers_since > self.wait_seconds:
+            raise InfrastructureError(f"the Dask cluster at {self.address} has had no workers for "
+                                      f"{self.wait_seconds:g} s")
 
     def close(self, cancel: bool = False) -> None:
+        if cancel and self._futures:
+            with contextlib.suppress(Exception):
+                self._client.cancel(list(self._futures))
+        self._futures.clear()
         with contextlib.suppress(Exception):
-            self._client.close()
+            self._client.close(timeout=5)
         if self._cluster is not None:
             with contextlib.suppress(Exception):
-                self._cluster.close()
+                self._cluster.close(timeout=10)
+
+
+def _short_error(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class _Interrupts:
+    """Note Ctrl-C while the sweep runs, to act on it at a safe point (main thread only).
+
+    A second Ctrl-C while the first is being handled raises KeyboardInterrupt at once.
+    """
+
+    def __init__(self):
+        self.requested = False
+        self._previous = None
+
+    def _handler(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
 
 
 # --- the parent's side ---------------------------------------------------------------------------
 def run_experiment(experiment: Experiment, out: str | Path | None = None, workers: int | None = None,
                    force: bool = False, dask: str | None = None, progress: bool | None = None,
-                   on_result: Callable[[int, Any], None] | None = None) -> pd.DataFrame:
+                   on_result: Callable[[int, Any], None] | None = None,
+                   dask_wait: float = DASK_WAIT_SECONDS) -> pd.DataFrame:
     """Run the experiment's missing runs in parallel; results stream to ``out``.
 
     Args:
         experiment: from ``load_experiment``.
         out: results folder (default ``results/<experiment name>``).
         workers: local processes (default: all cores); ignored with ``dask``.
-        force: discard results of a different experiment in ``out`` instead of refusing.
-        dask: a dask.distributed scheduler address, or ``local:N`` for a LocalCluster of N workers.
-        progress: show a tqdm bar (default: when stderr is a terminal).
+        force: discard results of a different experiment (or of different model code) in ``out``
+            instead of refusing.
+        dask: a dask.distributed scheduler address, or ``local:N`` for a LocalCluster of N workers
+            (needs ``coprosim[dask]``).
+        progress: show a tqdm bar (default: when stderr is a terminal or in a notebook).
         on_result: called as ``on_result(runs_finished, executor)`` after each run (benchmarks).
+        dask_wait: seconds to wait for Dask workers to join (and the longest time the cluster may
+            have no workers during the sweep) before giving up.
 
     Returns:
         One row per run: scenario, point, replication, seed, sweep parameters, run_id and status
@@ -201,7 +433,11 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
 
     Raises:
         ExperimentError: ``out`` holds results of a different experiment and ``force`` is False.
-        KeyboardInterrupt: after writing the manifest; finished runs are kept for a resume.
+        InfrastructureError: the executor failed (Dask scheduler unreachable, without workers or
+            lost; a worker running different model code). Finished runs are kept, nothing is
+            recorded as a failed run, and the manifest says ``infrastructure error``.
+        KeyboardInterrupt: after stopping the workers and writing the manifest; finished runs are
+            kept for a resume.
     """
     out = Path(out) if out is not None else Path("results") / experiment.name
     runs = experiment.runs()
@@ -210,33 +446,56 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
     todo = [run for run in runs if run.run_id not in finished]
     status = {run.run_id: ("skipped" if run.run_id in finished else "not run") for run in runs}
     executor = None
-    interrupted = False
+    ending = "normal"
     try:
         if todo:
-            executor = DaskPool(dask) if dask else LocalPool(workers or os.cpu_count() or 1)
-            manifest["executor"] = f"dask {dask}" if dask else f"{executor.workers} local processes"
+            executor = (DaskPool(dask, dask_wait) if dask
+                        else LocalPool(workers or os.cpu_count() or 1))
+            manifest["executor"] = (f"dask {dask} ({executor.workers} threads)" if dask
+                                    else f"{executor.workers} local processes")
             storage.write_manifest(out, manifest)
             _drive(experiment, out, todo, executor, status, progress, on_result)
     except KeyboardInterrupt:
-        interrupted = True
+        ending = "interrupted"
         raise
+    except InfrastructureError as exc:
+        ending = "infrastructure error"
+        manifest["error"] = str(exc)
+        if executor is not None:
+            executor.close(cancel=True)
+            executor = None
+        done = _finish(out, manifest, runs, ending)
+        raise InfrastructureError(f"{exc}; {done} of {len(runs)} runs are kept in {out}/ "
+                                  "(rerun the same command to resume)") from None
     finally:
         if executor is not None:
-            executor.close(cancel=interrupted)
-        _finish(out, manifest, runs, interrupted)
-    return _status_frame(runs, status, out, interrupted)
+            executor.close(cancel=ending != "normal")
+        if ending != "infrastructure error":
+            _finish(out, manifest, runs, ending)
+    return _status_frame(runs, status, out, ending == "interrupted")
 
 
 def _prepare(experiment: Experiment, out: Path, force: bool) -> dict[str, Any]:
     """Check ``out`` holds nothing or this very experiment; start (or continue) its manifest."""
     previous = storage.read_manifest(out)
     fingerprint = experiment.fingerprint()
+    model_hash = provenance.model_hash()
     has_runs = bool(storage.completed_runs(out) or storage.failed_runs(out))
-    if previous is None and has_runs or previous is not None and previous.get("fingerprint") != fingerprint:
+    different = (previous is None and has_runs
+                 or previous is not None and previous.get("fingerprint") != fingerprint)
+    if different:
         if not force:
             raise ExperimentError(f"{out}: holds results of a different experiment "
                                   f"({_what_changed(previous, experiment)}); "
                                   "rerun with --force to discard them, or choose --out DIR")
+        storage.clear_results(out)
+        previous = None
+    elif (previous is not None and storage.completed_runs(out)
+          and previous.get("model_hash", model_hash) != model_hash):
+        if not force:
+            raise ExperimentError(f"{out}: holds results of different model code (model hash "
+                                  f"{previous['model_hash'][:12]}, now {model_hash[:12]}); rerun "
+                                  "with --force to discard them, or choose --out DIR")
         storage.clear_results(out)
         previous = None
     out.mkdir(parents=True, exist_ok=True)
@@ -267,8 +526,9 @@ def _prepare(experiment: Experiment, out: Path, force: bool) -> dict[str, Any]:
         "status": "running",
         "done": 0,
         "failed": 0,
-        "versions": _versions(),
-        "git_commit": _git_commit(),
+        "model_hash": model_hash,
+        "versions": provenance.versions(),
+        "git_commit": provenance.coprosim_commit(),
         "host": {"python": sys.version.split()[0], "platform": platform.platform(),
                  "cpus": os.cpu_count()},
         "experiment_file_text": experiment.text,
@@ -298,68 +558,75 @@ def _what_changed(previous: dict | None, experiment: Experiment) -> str:
 def _drive(experiment: Experiment, out: Path, todo: list[Run], executor, status: dict,
            progress: bool | None, on_result) -> None:
     """Keep every worker busy with a bounded queue; write each result as it arrives."""
-    from tqdm import tqdm
-
-    show = sys.stderr.isatty() if progress is None else progress
-    bar = tqdm(total=len(todo), desc=experiment.name, unit="run", disable=not show,
-               dynamic_ncols=True, file=sys.stderr)
-    pending: dict[Any, Run] = {}
-    queue: Iterator[Run] = iter(todo)
-    limit = max(1, executor.workers) * IN_FLIGHT_PER_WORKER
+    bar = _progress_bar(len(todo), experiment.name, progress)
+    runs = {run.run_id: run for run in todo}
+    queue: deque[str] = deque(runs)
+    in_flight = 0
     failures = finished = 0
-    attempts: dict[str, int] = {}
+    expected_hash = provenance.model_hash()
     try:
-        while True:
-            for run in queue:
-                pending[executor.submit(_task(experiment, run))] = run
-                if len(pending) >= limit:
-                    break
-            if not pending:
-                break
-            retry = []
-            for future in executor.wait_any(pending):
-                run = pending.pop(future)
-                result = _result_of(future, run)
-                if result.get("broken") and attempts.get(run.run_id, 0) < 1:
-                    attempts[run.run_id] = 1  # the pool broke: retry once in a fresh pool
-                    retry.append(run)
-                    continue
-                ok = _store(out, run, result)
-                status[run.run_id] = "done" if ok else "failed"
-                failures += not ok
-                finished += 1
-                bar.set_postfix(failed=failures, refresh=False)
-                bar.update()
-                if on_result is not None:
-                    on_result(finished, executor)
-            if retry:
-                for run in list(pending.values()):
-                    retry.append(run)
-                    attempts.setdefault(run.run_id, 1)
-                pending.clear()
-                executor.restart()
-                for run in retry:
-                    pending[executor.submit(_task(experiment, run))] = run
+        with _Interrupts() as interrupts:
+            while queue or in_flight:
+                while queue and in_flight < executor.capacity() and not interrupts.requested:
+                    run_id = queue.popleft()
+                    executor.submit(run_id, _task(experiment, runs[run_id]))
+                    in_flight += 1
+                if interrupts.requested:
+                    raise KeyboardInterrupt
+                for run_id, result in executor.wait(POLL_SECONDS):
+                    in_flight -= 1
+                    for again in result.pop("requeue", []):  # queued behind a worker that died
+                        queue.appendleft(again)
+                        in_flight -= 1
+                    _check_model_code(result, expected_hash)
+                    ok = _store(out, runs[run_id], result)
+                    status[run_id] = "done" if ok else "failed"
+                    failures += not ok
+                    finished += 1
+                    bar.set_postfix(failed=failures, refresh=False)
+                    bar.update()
+                    if on_result is not None:
+                        on_result(finished, executor)
     finally:
         bar.close()
+
+
+def _progress_bar(total: int, name: str, progress: bool | None):
+    """tqdm.auto: a widget in a notebook, text on a terminal; off when nobody can see it."""
+    from tqdm.auto import tqdm
+
+    if progress is None:
+        progress = sys.stderr.isatty() or _in_notebook()
+    return tqdm(total=total, desc=name, unit="run", disable=not progress, dynamic_ncols=True,
+                file=sys.stderr)
+
+
+def _in_notebook() -> bool:
+    shell = sys.modules.get("IPython")
+    try:
+        ip = shell.get_ipython() if shell is not None else None
+    except Exception:  # noqa: BLE001
+        return False
+    return ip is not None and type(ip).__name__ == "ZMQInteractiveShell"
+
+
+def _check_model_code(result: dict[str, Any], expected: str) -> None:
+    """Refuse a result made by different model code than the parent's."""
+    theirs = result.get("model_hash")
+    if theirs is not None and theirs != expected:
+        raise InfrastructureError(
+            f"a worker ({result.get('host')}, pid {result.get('pid')}) runs different model code "
+            f"(model hash {theirs[:12]}, here {expected[:12]}); install the same coprosim on "
+            "every worker. Its result was not stored")
 
 
 def _task(experiment: Experiment, run: Run) -> dict[str, Any]:
     return {"run_id": run.run_id, "scenario": run.scenario, "point": run.point,
             "replication": run.replication, "seed": run.seed, "sweep": run.sweep,
+            "preset": experiment.scenarios[run.scenario]["preset"],
             "params": experiment.params_for(run.scenario, run.point).as_dict(),
-            "steps": experiment.steps, "metrics": list(experiment.metrics)}
-
-
-def _result_of(future, run: Run) -> dict[str, Any]:
-    """A worker's result; a worker that died is recorded as a failure of its run."""
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        return {"run_id": run.run_id, "ok": False, "broken": True,
-                "error": f"a worker process died while running {run.run_id} (out of memory?)\n"}
-    except Exception:  # noqa: BLE001 - e.g. a dask worker lost; record and go on
-        return {"run_id": run.run_id, "ok": False, "error": traceback.format_exc()}
+            "steps": experiment.steps, "metrics": list(experiment.metrics),
+            "experiment": experiment.name, "fingerprint": experiment.fingerprint()}
 
 
 def _store(out: Path, run: Run, result: dict[str, Any]) -> bool:
@@ -375,16 +642,18 @@ def _store(out: Path, run: Run, result: dict[str, Any]) -> bool:
     return True
 
 
-def _finish(out: Path, manifest: dict[str, Any], runs: list[Run], interrupted: bool) -> None:
+def _finish(out: Path, manifest: dict[str, Any], runs: list[Run], ending: str) -> int:
     """Final counts from what is on disk, so the manifest tells the truth after any ending."""
     ids = {run.run_id for run in runs}
     done = len(storage.completed_runs(out) & ids)
     failed = len(storage.failed_runs(out) & ids)
     manifest.update(done=done, failed=failed, ended=_now(),
-                    status="interrupted" if interrupted else
+                    status=ending if ending != "normal" else
                     "complete" if done == len(runs) else "incomplete")
     manifest["sessions"][-1]["ended"] = manifest["ended"]
+    manifest["sessions"][-1]["status"] = manifest["status"]
     storage.write_manifest(out, manifest)
+    return done
 
 
 def _status_frame(runs: list[Run], status: dict, out: Path, interrupted: bool) -> pd.DataFrame:
@@ -398,27 +667,3 @@ def _status_frame(runs: list[Run], status: dict, out: Path, interrupted: bool) -
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for package in ("coprosim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "networkx",
-                    "dask", "distributed", "SALib", "tqdm"):
-        with contextlib.suppress(PackageNotFoundError):
-            found[package] = version(package)
-    return found
-
-
-def _git_commit() -> str | None:
-    """The commit of the code that ran, with ``+dirty`` if the tree had changes."""
-    here = Path(__file__).resolve().parent.parent
-    try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                                text=True, timeout=5).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return f"{commit}+dirty" if commit and dirty else commit or None

@@ -28,6 +28,8 @@ import numpy as np
 import pandas as pd
 from coprosim.model import ParameterError
 
+from coprosim._extras import require
+
 from . import storage
 from .design import Experiment, ExperimentError, parameter_ranges, typed
 from .runner import run_experiment
@@ -96,7 +98,7 @@ def design_points(experiment: Experiment, settings: dict) -> tuple[dict, np.ndar
 def run_sensitivity(experiment: Experiment, method: str | None = None, metric: str | None = None,
                     difference: list[str] | None = None, out: str | Path | None = None,
                     workers: int | None = None, force: bool = False, dask: str | None = None,
-                    progress: bool | None = None) -> pd.DataFrame:
+                    progress: bool | None = None, **executor) -> pd.DataFrame:
     """Run the sensitivity design (resumable) and compute the indices.
 
     Returns:
@@ -105,11 +107,13 @@ def run_sensitivity(experiment: Experiment, method: str | None = None, metric: s
         ``ST_conf`` (95% bootstrap intervals). ``attrs``: ``table`` (markdown), ``csv``,
         ``figure``, ``failed``.
     """
+    require("analysis", "SALib", "coprosim sensitivity (SALib)")
     settings = sensitivity_settings(experiment, method, metric, difference)
     problem, x = design_points(experiment, settings)
     design = _design_experiment(experiment, settings, x)
     out = Path(out) if out is not None else Path("results") / experiment.name / f"sensitivity_{settings['method']}"
-    runs = run_experiment(design, out=out, workers=workers, force=force, dask=dask, progress=progress)
+    runs = run_experiment(design, out=out, workers=workers, force=force, dask=dask, progress=progress,
+                          **executor)
     y_by_target = _outputs(design, out, settings, len(x))
     frames = [_analyse(problem, x, y, settings, experiment.seed).assign(target=target)
               for target, y in y_by_target.items()]

@@ -4,12 +4,20 @@ Start it with ``coprosim dashboard`` or ``solara run dashboards/app.py``. Everyt
 needs (its models, its pictures, its settings) lives in component state created per browser
 session, so several students can use one server at once. The page draws with matplotlib only and
 loads nothing from the internet.
+
+Layout for a classroom projector: the page fills the window without scrolling at 1366x768 (run
+controls; the network or the twin networks; the headline numbers; the four key charts) and
+grows with a larger window; more charts open below on request. Settings live in the address
+bar, so a link or a reload reproduces the setup (and replays to the week it was paused at).
+A ``dashboards/lessons.py`` with a list ``LESSONS`` adds a Lessons tab (see ``LessonsView``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import html
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,36 +26,110 @@ import solara
 import solara.lab
 
 try:
-    import model  # noqa: F401  (the package is installed editable in the project's venv)
+    import coprosim  # noqa: F401  (the package is installed editable in the project's venv)
 except ModuleNotFoundError:  # run from a plain checkout: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from coprosim.dashboards.charts import KEY_CHARTS, MORE_CHARTS, ChartSpec, available_charts
 from coprosim.dashboards.explain import IDEAS, idea_markdown
-from coprosim.dashboards.figures import MetricCharts, NetworkPicture, regime_colour
-from coprosim.dashboards.session import Session, Snapshot
+from coprosim.dashboards.export import charts_png, file_stem
+from coprosim.dashboards.figures import (
+    CITIZEN_STATES,
+    STATE_COLOURS,
+    STATE_LABELS,
+    ChartPicture,
+    HoursPicture,
+    NetworkPicture,
+    regime_colour,
+)
+from coprosim.dashboards.regimes import acts_only_in, inert_everywhere
+from coprosim.dashboards.session import Session, Snapshot, ledger_columns
 from coprosim.dashboards.settings import (
-    SCENARIO_LABELS,
     SLIDERS,
     Settings,
     SliderSpec,
+    apply_setup,
+    format_value,
     locked_parameters,
+    parameter_label,
     parse_seed,
+    scenario_choices,
+    scenario_label,
 )
-from coprosim.model import PRESETS, ParameterError, Params
+from coprosim.model import METRICS, PRESETS, ParameterError, Params
 
-TITLE = "coprosim: public services under New Public Management and co-production"
+TITLE = "coprosim: public services under NPM and co-production"
 SPEED_RANGE = (1, 20)  # weeks per second while playing
 DEFAULT_SPEED = 5
-SCENARIO_CHOICES = list(PRESETS)
+MAX_FRAMES_PER_SECOND = 8  # above this, Play steps several weeks per picture to keep its speed
 
+
+def _hide_solara_badge() -> None:
+    """No 'This website runs on Solara' badge: it covers a chart on a projector."""
+    try:
+        import solara.server.settings as server_settings
+
+        server_settings.theme.show_banner = False
+    except (ImportError, AttributeError):  # pragma: no cover - older or newer Solara
+        pass
+
+
+_hide_solara_badge()
 
 CSS = """
-.coprosim-prose table { border-collapse: collapse; font-size: 17px; }
-.coprosim-prose th, .coprosim-prose td { padding: 4px 12px; border-bottom: 1px solid #ddd; }
-.coprosim-prose td:not(:first-child), .coprosim-prose th:not(:first-child) { text-align: right; }
-.coprosim-prose code { font-size: 0.9em; color: #6a3d9a; background: #f4f0f8; }
-.coprosim-caption { font-size: 0.8em; color: #555; line-height: 1.25; margin-bottom: 8px; }
-.coprosim-label { font-size: 0.9em; font-weight: 500; margin-top: 6px; }
+.solara-content-main, .v-application--wrap > div { padding: 0 !important; }
+div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
+.cp-page { display: grid; grid-template-columns: 290px minmax(0, 1fr); gap: 10px;
+           height: 100vh; padding: 6px 10px; box-sizing: border-box; font-size: 15px; }
+.cp-controls { overflow-y: auto; min-height: 0; padding-right: 4px; }
+.cp-controls .v-card { margin-bottom: 8px !important; }
+.cp-main { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
+.cp-main .v-tabs { flex: 0 0 auto; }
+.cp-main .v-tabs .v-tab { font-size: 15px; min-width: 0; padding: 0 14px; }
+.cp-main .v-tabs-bar { height: 36px !important; }
+.cp-main .v-window, .cp-main .v-window__container, .cp-main .v-window-item { height: 100%; }
+.cp-tabbody { flex: 1 1 auto; min-height: 0; overflow-y: auto; overflow-x: hidden; }
+.cp-sim { height: calc(100vh - 56px); display: grid; min-height: 0;
+          grid-template-rows: auto minmax(0, 54fr) auto minmax(0, 46fr); gap: 4px; }
+.cp-status { display: flex; gap: 18px; align-items: baseline; flex-wrap: wrap; }
+.cp-week { font-size: 28px; font-weight: 700; }
+.cp-running { font-size: 16px; color: #333; }
+.cp-top { display: grid; gap: 10px; min-height: 0; }
+.cp-top.one { grid-template-columns: minmax(0, auto) minmax(300px, 1fr); }
+.cp-top.two { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) minmax(300px, 0.95fr); }
+.cp-net { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
+.cp-net-title { font-weight: 700; font-size: 17px; line-height: 1.2; }
+.cp-fill { flex: 1 1 auto; min-height: 0; width: 100%; height: 100%; object-fit: contain;
+           object-position: left top; }
+.cp-side { overflow: hidden; min-height: 0; display: flex; flex-direction: column; gap: 6px; }
+.cp-legend { display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 15px; align-items: center; }
+.cp-legend .sw { display: inline-block; width: 14px; height: 14px; border-radius: 50%;
+                 margin-right: 5px; vertical-align: -2px; }
+.cp-tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(128px, 1fr));
+            gap: 6px; }
+.cp-tile { padding: 3px 10px; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,0.25); }
+.cp-tile .k { font-size: 14px; color: #444; line-height: 1.2; }
+.cp-tile .v { font-size: 24px; font-weight: 700; line-height: 1.2; }
+.cp-tile .g { font-size: 13px; color: #666; }
+.cp-table { border-collapse: collapse; font-size: 15px; width: 100%; }
+.cp-table th, .cp-table td { padding: 2px 6px; border-bottom: 1px solid #ddd; }
+.cp-table td:not(:first-child), .cp-table th:not(:first-child) { text-align: right; }
+.cp-table td.n { font-weight: 700; font-size: 17px; }
+.cp-table .g { color: #666; font-size: 13px; font-weight: 400; }
+.cp-charts { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 10px;
+             min-height: 0; }
+.cp-chart { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
+.cp-chart .t { font-weight: 700; font-size: 16px; line-height: 1.2; }
+.cp-chart .d { font-size: 13px; color: #444; line-height: 1.2; min-height: 2.4em; }
+.cp-more { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
+           gap: 12px; padding: 8px 0 30px 0; }
+.cp-more .cp-fill { height: auto; }
+.cp-caption { font-size: 13px; color: #555; line-height: 1.25; margin-bottom: 4px; }
+.cp-why { font-size: 13px; color: #8a3b00; line-height: 1.25; margin-bottom: 4px; }
+.cp-label { font-size: 14px; font-weight: 600; margin-top: 4px; }
+.cp-prose table { border-collapse: collapse; font-size: 16px; }
+.cp-prose code { font-size: 0.85em; color: #6a3d9a; background: #f4f0f8; }
+.cp-prose { font-size: 16px; }
 """
 
 
@@ -56,11 +138,29 @@ def Prose(text: str):
     """Markdown rendered on the server to plain HTML (solara.Markdown would fetch KaTeX from a
     CDN, which fails with no internet)."""
     solara.HTML(tag="div", unsafe_innerHTML=markdown.markdown(text, extensions=["tables"]),
-                classes=["coprosim-prose"])
+                classes=["cp-prose"])
 
 
-def scenario_label(name: str) -> str:
-    return SCENARIO_LABELS.get(name, name)
+def _html(text: str, classes: list[str] | None = None, tag: str = "div"):
+    solara.HTML(tag=tag, unsafe_innerHTML=text, classes=classes or [])
+
+
+def _div(classes: str, style: str = ""):
+    return solara.v.Html(tag="div", class_=classes, style_=style)
+
+
+def load_lessons() -> list:
+    """The lessons of ``dashboards/lessons.py`` (its list ``LESSONS``), if that module exists.
+
+    A lesson needs ``title`` and ``setup`` (a dict for ``settings.apply_setup``) and may have
+    ``text`` (markdown: the question, what to watch, what to discuss) and ``weeks`` (how far to
+    play). With no lessons module there is no Lessons tab: no empty state.
+    """
+    try:
+        from coprosim.dashboards import lessons
+    except ImportError:
+        return []
+    return list(getattr(lessons, "LESSONS", []))
 
 
 # --- controls ----------------------------------------------------------------------------------
@@ -68,14 +168,15 @@ def scenario_label(name: str) -> str:
 @solara.component
 def ScenarioSelect(label: str, value: str, on_value):
     """A preset selector with the preset's one-line description under it."""
+    choices = scenario_choices()
     solara.Select(label=label, value=scenario_label(value),
-                  values=[scenario_label(s) for s in SCENARIO_CHOICES],
+                  values=[scenario_label(s) for s in choices],
                   on_value=lambda text: on_value(_scenario_named(text)))
-    solara.Text(PRESETS[value]["description"], classes=["coprosim-caption"])
+    solara.Text(PRESETS.get(value, {}).get("description", ""), classes=["cp-caption"])
 
 
 def _scenario_named(label: str) -> str:
-    for name in SCENARIO_CHOICES:
+    for name in scenario_choices():
         if scenario_label(name) == label:
             return name
     return label
@@ -91,122 +192,144 @@ def SeedInput(text: str, error: str | None, on_text):
 
 
 @solara.component
-def RunButtons(session: Session, version: solara.Reactive, playing: bool, on_step, on_play,
-               on_reset):
-    """Step one week, play or pause, start again (Step is off after the model failed)."""
-    version.value  # noqa: B018  (re-render when the run advances: the run may have failed)
-    failed = bool(session.error) and session.error.startswith("The model failed")
-    with solara.Row(gap="8px"):
-        solara.Button("Step", on_click=on_step, color="primary", disabled=playing or failed)
-        solara.Button("Pause" if playing else "Play", on_click=on_play, color="primary",
-                      disabled=failed and not playing)
-        solara.Button("Reset", on_click=on_reset, color="secondary")
+def ParameterSlider(spec: SliderSpec, value, on_value, why_not: str | None = None,
+                    note: str | None = None):
+    """One parameter: its value, a slider over the validated range, and its meaning in one line.
 
-
-@solara.component
-def ParameterSlider(spec: SliderSpec, value, on_value, locked: str | None = None):
-    """One parameter: slider over the validated range, its unit and its meaning in one line."""
-    shown = int(value) if spec.is_int else round(float(value), 4)
-    solara.Text(f"{spec.label}: {shown} {spec.unit}", classes=["coprosim-label"])
+    ``why_not``: the slider cannot act now; it is disabled and this says why.
+    """
+    solara.Text(f"{spec.label}: {format_value(spec.name, value)} {spec.unit}",
+                classes=["cp-label"])
     if spec.is_int:
         solara.SliderInt("", value=int(value), min=int(spec.lo), max=int(spec.hi),
-                         step=int(spec.step), on_value=on_value, disabled=bool(locked))
+                         step=int(spec.step), on_value=on_value, disabled=bool(why_not))
     else:
         solara.SliderFloat("", value=float(value), min=spec.lo, max=spec.hi, step=spec.step,
-                           on_value=on_value, disabled=bool(locked))
-    solara.Text(locked or spec.meaning, classes=["coprosim-caption"])
+                           on_value=on_value, disabled=bool(why_not))
+    if why_not:
+        solara.Text(why_not, classes=["cp-why"])
+    solara.Text(" ".join(filter(None, [note, spec.meaning])), classes=["cp-caption"])
 
 
 @solara.component
 def ParameterPanels(settings: Settings, on_change):
-    """The main parameters in groups; in side-by-side mode each regime keeps its own rules."""
+    """The parameters in groups. A slider that cannot act under the rules chosen is disabled with
+    the reason; side by side, the rules that make the two regimes are each regime's own."""
     locked = locked_parameters(settings.scenarios) if settings.compare else {}
+    try:
+        regimes = [(scenario_label(s), settings.params_for(s)) for s in settings.scenarios]
+    except ParameterError:
+        regimes = []
     for group, specs in SLIDERS.items():
         with solara.Details(group, expand=group == "Regime rules"):
             for spec in specs:
-                note = None
+                why_not = inert_everywhere(spec.name, regimes)
                 if spec.name in locked:
-                    values = ", ".join(f"{scenario_label(s)} {v}" for s, v in
-                                       zip(settings.scenarios, locked[spec.name], strict=True))
-                    note = f"Set by each regime: {values}."
+                    values = ", ".join(f"{scenario_label(s)} {format_value(spec.name, v)}"
+                                       for s, v in zip(settings.scenarios, locked[spec.name],
+                                                       strict=True))
+                    why_not = f"Set by each regime: {values}."
                 ParameterSlider(spec, settings.shown_value(spec.name),
-                                lambda v, name=spec.name: on_change(name, v), locked=note)
+                                lambda v, name=spec.name: on_change(name, v), why_not=why_not,
+                                note=acts_only_in(spec.name, regimes))
 
 
-# --- views -------------------------------------------------------------------------------------
-
-def _fmt(name: str, value: float) -> str:
-    if name == "participation_rate":
-        return f"{100 * value:.0f}%"
-    if name in ("volunteers", "innovations", "throughput"):
-        return f"{value:.0f}"
-    return f"{value:.3f}"
-
+# --- headline numbers --------------------------------------------------------------------------
 
 HEADLINES = [
-    ("public_value", "Public value this week"),
     ("participation_rate", "Participation"),
+    ("emergent_value", "Emergent value (per 1,000)"),
+    ("mean_wellbeing", "Wellbeing"),
     ("mean_trust", "Trust"),
-    ("mean_efficacy", "Efficacy"),
-    ("equity_gap", "Equity gap"),
+    ("withdrawn_share", "Withdrawn"),
     ("hidden_need", "Hidden need"),
-    ("staff_motivation", "Staff motivation"),
+    ("equity_gap", "Equity gap"),
+    ("cost", "Cost per citizen"),
+    ("social_cost", "Social cost"),
+    ("value_destroyed", "Value destroyed"),
+    ("waiting_time", "Waiting (weeks)"),
     ("volunteers", "Volunteers"),
-    ("innovations", "Innovations so far"),
 ]
 
 
-@solara.component
-def WeekCounter(week: int, n_runs: int):
-    """The step counter, large enough to read from the back of a lecture hall."""
-    suffix = " (both regimes)" if n_runs > 1 else ""
-    solara.Text(f"Week {week}{suffix}", style={"font-size": "28px", "font-weight": "bold"})
+def fmt(name: str, value: float | None) -> str:
+    if value is None or value != value:  # missing or NaN
+        return "–"
+    if name in ("participation_rate", "withdrawn_share"):
+        return f"{100 * value:.0f}%"
+    if name == "emergent_value":
+        return f"{1000 * value:.2f}"
+    if name in ("volunteers", "innovations", "throughput"):
+        return f"{value:.0f}"
+    if name in ("cost", "social_cost", "waiting_time"):
+        return f"{value:.2f}"
+    return f"{value:.3f}"
+
+
+def _ghost_value(session: Session, name: str, index: int, week: int) -> float | None:
+    ghost = session.ghost
+    if ghost is None or index >= len(ghost.series) or name not in ghost.series[index]:
+        return None
+    values = ghost.series[index][name]
+    return float(values[min(week, len(values) - 1)]) if len(values) else None
 
 
 @solara.component
-def Headlines(snap: Snapshot):
-    """A few headline numbers; side by side, one column per regime."""
+def Headlines(session: Session, snap: Snapshot):
+    """The headline numbers (those the model reports); with a ghost, its value at the same week."""
+    shown = [(k, label) for k, label in HEADLINES if k in snap.metrics[0]]
+    ghost = session.ghost
     if len(snap.runs) == 1:
-        with solara.Row(style={"flex-wrap": "wrap", "gap": "10px"}):
-            for key, label in HEADLINES:
-                with solara.Column(gap="0px", style={
-                        "min-width": "150px", "padding": "8px 14px", "border-radius": "6px",
-                        "box-shadow": "0 1px 4px rgba(0,0,0,0.18)"}):
-                    solara.Text(label, style={"font-size": "0.9em", "color": "#555"})
-                    solara.Text(_fmt(key, snap.metrics[0][key]),
-                                style={"font-size": "26px", "font-weight": "bold"})
+        tiles = []
+        for key, label in shown:
+            was = _ghost_value(session, key, 0, snap.week)
+            extra = f'<div class="g">last run {fmt(key, was)}</div>' if ghost else ""
+            tiles.append(f'<div class="cp-tile" title="{html.escape(_meaning(key))}">'
+                         f'<div class="k">{label}</div><div class="v">'
+                         f'{fmt(key, snap.metrics[0][key])}</div>{extra}</div>')
+        _html("".join(tiles), ["cp-tiles"])
         return
-    head = "| | " + " | ".join(
-        f'<span style="color:{regime_colour(s, i)}">&#9632;</span> **{label}**'
-        for i, (s, label) in enumerate(snap.runs)) + " |"
-    rows = [head, "|---|" + "---:|" * len(snap.runs)]
-    for key, label in HEADLINES:
-        rows.append(f"| {label} | " + " | ".join(_fmt(key, m[key]) for m in snap.metrics) + " |")
-    Prose("\n".join(rows))
+    head = "".join(f'<th><span style="color:{regime_colour(s, i)}">&#9632;</span> '
+                   f"{html.escape(label)}</th>" for i, (s, label) in enumerate(snap.runs))
+    rows = []
+    for key, label in shown:
+        cells = []
+        for i, metrics in enumerate(snap.metrics):
+            was = _ghost_value(session, key, i, snap.week)
+            extra = f' <span class="g">({fmt(key, was)})</span>' if ghost else ""
+            cells.append(f'<td class="n">{fmt(key, metrics.get(key))}{extra}</td>')
+        rows.append(f'<tr title="{html.escape(_meaning(key))}"><td>{label}</td>'
+                    f'{"".join(cells)}</tr>')
+    note = '<div class="cp-caption">(in brackets: last run, same week)</div>' if ghost else ""
+    _html(f'<table class="cp-table"><tr><th></th>{head}</tr>{"".join(rows)}</table>{note}')
+
+
+def _meaning(key: str) -> str:
+    from coprosim.dashboards.charts import DERIVED
+
+    return METRICS.get(key) or DERIVED.get(key, "")
 
 
 @solara.component
-def NetworkView(session: Session, snap: Snapshot, index: int):
-    """The citizens' network of one run, redrawn only when the week or the run changes."""
-    run = session.runs[index] if index < len(session.runs) else None
-    picture = solara.use_memo(
-        lambda: NetworkPicture(run.model, snap.runs[index][1]) if run else None,
-        [session.generation, index])
-    image = solara.use_memo(lambda: _draw(lambda: picture.draw(snap.networks[index])),
-                            [session.generation, index, snap.week])
-    _show(image)
+def NetworkLegend(snap: Snapshot):
+    """What the network's colours mean, with the counts of each regime."""
+    counts = [net.counts() for net in snap.networks]
+    items = []
+    for state in CITIZEN_STATES:
+        shape = "border-radius:0;clip-path:polygon(0 0,100% 0,50% 100%)" if state == "withdrawn" \
+            else ""
+        number = " / ".join(str(c[state]) for c in counts)
+        items.append(f'<span><span class="sw" style="background:{STATE_COLOURS[state]};{shape}">'
+                     f"</span>{STATE_LABELS[state]} <b>{number}</b></span>")
+    volunteers = " / ".join(str(c["volunteers"]) for c in counts)
+    items.append('<span><span class="sw" style="border:2px solid black;background:white"></span>'
+                 f"volunteer <b>{volunteers}</b></span>")
+    items.append('<span><span class="sw" style="border-radius:0;background:#41ab5d"></span>'
+                 "staff (darker = more motivated)</span>")
+    _html("".join(items), ["cp-legend"])
 
 
-@solara.component
-def ChartsView(session: Session, snap: Snapshot):
-    """Metrics over the weeks: each regime one colour, overlaid in the same panels."""
-    charts = solara.use_memo(
-        lambda: MetricCharts(snap.runs, [run.model.params for run in session.runs]),
-        [session.generation])
-    image = solara.use_memo(lambda: _draw(lambda: charts.draw(snap.series)),
-                            [session.generation, snap.week])
-    _show(image)
-
+# --- pictures ----------------------------------------------------------------------------------
 
 def _draw(make):
     """PNG bytes, or the error message as text if drawing failed (shown instead of a blank)."""
@@ -216,81 +339,196 @@ def _draw(make):
         return f"Could not draw this picture: {type(exc).__name__}: {exc}"
 
 
-def _show(image) -> None:
+def _show(image, classes=("cp-fill",)) -> None:
     if isinstance(image, bytes):
-        solara.Image(image, width="100%")
+        solara.Image(image, classes=list(classes))
     else:
         solara.Error(str(image))
 
 
 @solara.component
-def SimulationView(session: Session, version: solara.Reactive):
-    """Error (if any), counter, headline numbers, network(s) and charts.
+def NetworkView(session: Session, snap: Snapshot, index: int):
+    """The citizens' network of one run, redrawn only when the week or the run changes."""
+    run = session.runs[index] if index < len(session.runs) else None
+    picture = solara.use_memo(lambda: NetworkPicture(run.model) if run else None,
+                              [session.generation, index])
+    image = solara.use_memo(lambda: _draw(lambda: picture.draw(snap.networks[index])),
+                            [session.generation, index, snap.week])
+    scenario, label = snap.runs[index]
+    with _div("cp-net"):
+        if len(snap.runs) > 1:
+            _html(f'<span style="color:{regime_colour(scenario, index)}">&#9632;</span> '
+                  f"{html.escape(label)}", ["cp-net-title"])
+        _show(image)
+
+
+@solara.component
+def ChartView(session: Session, snap: Snapshot, spec: ChartSpec):
+    """One chart: title and one-line definition (HTML), the lines as a picture."""
+    picture = solara.use_memo(
+        lambda: ChartPicture(spec, snap.runs, [run.model.params for run in session.runs],
+                             session.ghost),
+        [session.generation, spec.key])
+    image = solara.use_memo(lambda: _draw(lambda: picture.draw(snap.series)),
+                            [session.generation, spec.key, snap.week])
+    with _div("cp-chart"):
+        _html(html.escape(spec.heading), ["t"])
+        _html(html.escape(spec.definition), ["d"])
+        _show(image)
+
+
+@solara.component
+def HoursView(session: Session, snap: Snapshot, index: int):
+    """'Where the hours go' for one run, if the model keeps a cost ledger."""
+    columns = ledger_columns()
+    picture = solara.use_memo(
+        lambda: HoursPicture({c: c.removeprefix("hours_").replace("_", " ") for c in columns}),
+        [session.generation, index])
+    image = solara.use_memo(lambda: _draw(lambda: picture.draw(snap.series[index])),
+                            [session.generation, index, snap.week])
+    with _div("cp-chart"):
+        _html(f"Where the hours go: {html.escape(snap.runs[index][1])}", ["t"])
+        _html("Hours per citizen this week, by what they were spent on (they add up to the "
+              "cost).", ["d"])
+        _show(image)
+
+
+def chart_legend(session: Session, snap: Snapshot) -> str:
+    parts = [f'<span><span class="sw" style="border-radius:0;height:5px;'
+             f'background:{regime_colour(s, i)}"></span>{html.escape(label)}</span>'
+             for i, (s, label) in enumerate(snap.runs)]
+    ghost = session.ghost
+    if ghost is not None:
+        kind = "pinned run" if ghost.pinned else "last run"
+        parts.append(f'<span style="opacity:0.75"><span class="sw" style="border-radius:0;'
+                     f'height:8px;background:#bbb"></span>faint: {kind} ({html.escape(ghost.description)}, '
+                     f"{ghost.week} weeks)</span>")
+    return "".join(parts)
+
+
+@solara.component
+def SimulationView(session: Session, version: solara.Reactive, more: solara.Reactive):
+    """Error (if any), week and what runs, networks, headline numbers, the key charts.
 
     Only this part of the page reads ``version``, so a new week re-renders it and not the
     controls or the explain tab.
     """
     snap = solara.use_memo(session.snapshot, [version.value, session.generation])
-    if session.error:
-        solara.Error(session.error)
-    WeekCounter(snap.week, len(snap.runs))
-    if len(snap.runs) == 1:
-        with solara.Columns([1, 2]):
-            NetworkView(session, snap, 0)
-            with solara.Column():
-                Headlines(snap)
-        ChartsView(session, snap)
-    else:
-        with solara.Columns([1, 1, 1]):
-            NetworkView(session, snap, 0)
-            NetworkView(session, snap, 1)
-            with solara.Column():
-                Prose("**Same citizens, same seed, same random events; only the rules "
-                      "differ.**")
-                Headlines(snap)
-        ChartsView(session, snap)
+    metrics = set(snap.series[0]) if snap.series else set()
+    key = available_charts(KEY_CHARTS, metrics)
+    with _div("cp-sim"):
+        with _div("cp-status"):
+            suffix = " (both regimes)" if len(snap.runs) > 1 else ""
+            solara.Text(f"Week {snap.week}{suffix}", classes=["cp-week"])
+            description = session.settings.describe() if session.settings else ""
+            solara.Text(f"Running: {description}", classes=["cp-running"])
+            if session.error:
+                solara.Error(session.error, dense=True)
+        with _div("cp-top two" if len(snap.runs) > 1 else "cp-top one"):
+            for index in range(len(snap.runs)):
+                NetworkView(session, snap, index)
+            with _div("cp-side"):
+                NetworkLegend(snap)
+                Headlines(session, snap)
+        _html(chart_legend(session, snap), ["cp-legend"])
+        with _div("cp-charts"):
+            for spec in key:
+                ChartView(session, snap, spec)
+    solara.Button("Fewer charts" if more.value else "More charts (scroll down)",
+                  on_click=lambda: more.set(not more.value), text=True, small=True)
+    if more.value:
+        with _div("cp-more"):
+            for spec in available_charts(MORE_CHARTS, metrics):
+                ChartView(session, snap, spec)
+            if any(c in metrics for c in ledger_columns()):
+                for index in range(len(snap.runs)):
+                    HoursView(session, snap, index)
 
 
 @solara.component
-def ExplainView():
-    """The seed chapters' ideas, each mapped to its mechanism and parameters, in plain words."""
+def ExplainView(on_setup):
+    """The seed chapters' ideas, each mapped to its mechanism and parameters, in plain words,
+    with a button that sets up its experiment."""
     Prose(
         "### From the chapters to the model\n"
         "Each idea from the two seed chapters is a mechanism in the model, and each mechanism has "
-        "a parameter that sets its strength. Change one, keep the seed, and see what it does.")
+        "a parameter that sets its strength. Change one, keep the seed, press Reset: the run "
+        "before stays on the charts as a faint ghost, so you can see what the change did.")
+    known = set(Params.field_names())
 
     def meaning(name):
+        if name not in known:
+            return None
         spec = Params.spec(name)
         return f"{spec['meaning']} ({spec['unit']})"
 
     with solara.ColumnsResponsive(default=12, large=6):
         for idea in IDEAS:
             with solara.Card(idea.name):
-                Prose(idea_markdown(idea, meaning))
+                Prose(idea_markdown(idea, parameter_label, meaning))
+                if idea.setup:
+                    solara.Button("Set this up", color="primary", outlined=True,
+                                  on_click=lambda setup=idea.setup: on_setup(setup))
+
+
+@solara.component
+def LessonsView(lessons: list, on_setup):
+    """The lessons of ``dashboards/lessons.py``: each with its text and a one-click setup."""
+    for lesson in lessons:
+        with solara.Card(getattr(lesson, "title", "Lesson")):
+            if getattr(lesson, "text", ""):
+                Prose(lesson.text)
+            solara.Button("Set this up", color="primary", outlined=True,
+                          on_click=lambda setup=lesson.setup: on_setup(setup))
 
 
 # --- the page ----------------------------------------------------------------------------------
 
 @solara.component
-def Dashboard(session_factory=Session):
-    """The whole page. ``session_factory`` lets tests hold on to the session they render."""
-    session = solara.use_memo(session_factory, [])
+def Dashboard(session_factory=Session, query: str | None = None, on_location=None):
+    """The whole page. ``session_factory`` lets tests hold on to the session they render;
+    ``query`` is the address bar's query string (settings and week), ``on_location`` is called
+    with a new one whenever the run's settings or paused week change."""
+    start = solara.use_memo(lambda: Settings.from_query(query), [])
+    initial, replay_weeks, link_problems = start
+
+    def make_session():
+        session = (session_factory(initial) if query is not None else session_factory())
+        if replay_weeks:
+            session.step(replay_weeks)
+        return session
+
+    session = solara.use_memo(make_session, [])
     solara.use_effect(lambda: session.close, [])  # free the models when the browser tab closes
     version = solara.use_reactive(0)
-    pending = solara.use_reactive(session.settings)
+    applied = solara.use_reactive(session.settings)  # what runs now (reactive: no stale notes)
+    pending = solara.use_reactive(session.settings)  # what the controls show
     seed_text = solara.use_reactive(str(session.settings.seed))
     seed_error = solara.use_reactive(None)
+    notes = solara.use_reactive(list(link_problems))
     playing = solara.use_reactive(False)
     speed = solara.use_reactive(DEFAULT_SPEED)
+    achieved = solara.use_reactive(0.0)
     tab = solara.use_reactive(0)
+    more = solara.use_reactive(False)
+    lessons = solara.use_memo(load_lessons, [])
 
     def refresh():
         version.value += 1
 
-    def apply(settings: Settings):
+    def publish():
+        if on_location is not None and session.settings is not None:
+            on_location(session.settings.to_query(week=session.week))
+
+    def apply(settings: Settings, extra_notes: list[str] | None = None):
         playing.value = False
         if session.reset(settings):
             pending.value = settings
+            applied.value = settings
+            seed_text.value = str(settings.seed)
+            seed_error.value = None
+            notes.value = list(extra_notes or [])
+            publish()
         refresh()
 
     def on_step():
@@ -298,14 +536,26 @@ def Dashboard(session_factory=Session):
         refresh()
 
     def play_loop():
+        """Steps at the chosen weeks per second; when a picture takes longer than a week's
+        share of a second, several weeks go into one picture, so the speed holds."""
+        started, first_week, rate = time.perf_counter(), session.week, speed.value
         while playing.value:
-            started = time.perf_counter()
-            ok = session.step(1)
+            frame_started = time.perf_counter()
+            if speed.value != rate:  # the slider moved: count the new speed from now
+                started, first_week, rate = frame_started, session.week, speed.value
+            due = first_week + int(rate * (frame_started - started)) + 1
+            weeks = max(1, min(due - session.week, 4 * rate))
+            ok = session.step(weeks)
             refresh()
+            elapsed = time.perf_counter() - started
+            if elapsed > 0.5:
+                achieved.value = round((session.week - first_week) / elapsed, 1)
             if not ok:
                 playing.value = False
-                return
-            time.sleep(max(0.0, 1.0 / speed.value - (time.perf_counter() - started)))
+                break
+            frame = 1.0 / min(rate, MAX_FRAMES_PER_SECOND)
+            time.sleep(max(0.0, frame - (time.perf_counter() - frame_started)))
+        publish()
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
@@ -323,16 +573,40 @@ def Dashboard(session_factory=Session):
         pending.value = dataclasses.replace(
             pending.value, overrides={**pending.value.overrides, name: value})
 
+    def on_setup(setup: dict):
+        settings, skipped = apply_setup(pending.value, setup)
+        extra = [f"This setup names {', '.join(skipped)}, which the model no longer has; "
+                 "skipped."] if skipped else []
+        apply(settings, extra)
+        tab.value = 0
+
     settings = pending.value
+    changed = settings != applied.value
 
     solara.Style(CSS)
-    with solara.AppBar():
-        solara.AppBarTitle(TITLE)
-
-    # A two-column layout of our own (not the Sidebar portal), the same in a browser and in tests.
-    with solara.Row(style={"align-items": "flex-start", "gap": "16px", "flex-wrap": "nowrap"}):
-        with solara.Column(style={"width": "370px", "min-width": "370px", "flex-shrink": "0"}):
-            with solara.Card("Run", margin=0):
+    with _div("cp-page"):
+        with _div("cp-controls"):
+            _html(f"<b>{TITLE}</b>", ["cp-caption"])
+            with solara.Card(margin=0):
+                with solara.Row(gap="6px"):
+                    solara.Button("Step", on_click=on_step, color="primary",
+                                  disabled=playing.value or session.failed())
+                    solara.Button("Pause" if playing.value else "Play",
+                                  on_click=lambda: playing.set(not playing.value),
+                                  color="primary", disabled=session.failed() and not playing.value)
+                    solara.Button("Reset", on_click=lambda: apply(pending.value),
+                                  color="secondary")
+                solara.SliderInt(f"Speed: {speed.value} weeks/s", value=speed,
+                                 min=SPEED_RANGE[0], max=SPEED_RANGE[1], thumb_label=False)
+                if playing.value and achieved.value:
+                    solara.Text(f"Playing at {achieved.value:g} weeks/s", classes=["cp-caption"])
+                if changed:
+                    changes = _difference(applied.value, settings)
+                    solara.Warning(f"Changed, not running yet: {changes}. Press Reset to start "
+                                   "a run with them (this run stays as a faint ghost).",
+                                   dense=True)
+                for note in notes.value:
+                    solara.Warning(note, dense=True)
                 solara.ToggleButtonsSingle(
                     value="Side by side" if settings.compare else "One regime",
                     values=["One regime", "Side by side"],
@@ -340,35 +614,69 @@ def Dashboard(session_factory=Session):
                                                                  compare=v == "Side by side")))
                 if settings.compare:
                     ScenarioSelect("Left regime", settings.left, lambda s: apply(
-                        dataclasses.replace(pending.value, left=s, overrides={})))
+                        pending.value.with_scenario("left", s)))
                     ScenarioSelect("Right regime", settings.right, lambda s: apply(
-                        dataclasses.replace(pending.value, right=s, overrides={})))
+                        pending.value.with_scenario("right", s)))
                 else:
                     ScenarioSelect("Scenario", settings.scenario, lambda s: apply(
-                        dataclasses.replace(pending.value, scenario=s, overrides={})))
+                        pending.value.with_scenario("scenario", s)))
                 SeedInput(seed_text.value, seed_error.value, on_seed)
-                RunButtons(session, version, playing.value, on_step,
-                           lambda: playing.set(not playing.value), lambda: apply(pending.value))
-                solara.SliderInt("Speed (weeks per second)", value=speed, min=SPEED_RANGE[0],
-                                 max=SPEED_RANGE[1])
-                if pending.value != session.settings:
-                    solara.Info("Settings changed: press Reset to start a new run with them.",
-                                dense=True)
+            with solara.Card("Compare and take home", margin=0):
+                with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
+                    solara.Button("Pin this run", on_click=lambda: (session.pin(), refresh()),
+                                  small=True, outlined=True)
+                    solara.Button("Clear ghost",
+                                  on_click=lambda: (session.clear_ghost(), refresh()),
+                                  small=True, outlined=True)
+                with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
+                    solara.FileDownload(session.metrics_csv, filename=file_stem(session) + ".csv",
+                                        label="Metrics (CSV)", mime_type="text/csv")
+                    solara.FileDownload(lambda: charts_png(session),
+                                        filename=file_stem(session) + ".png",
+                                        label="Charts (PNG)", mime_type="image/png")
+                solara.Text("The address bar holds this setup: copy it to share it, or reload.",
+                            classes=["cp-caption"])
             with solara.Card("Parameters", margin=0):
-                solara.Text("Choosing a scenario sets the sliders to its values.",
-                            style={"font-size": "0.85em"})
+                solara.Text("Choosing a scenario sets the sliders to its values; a change "
+                            "starts a new run when you press Reset.", classes=["cp-caption"])
                 ParameterPanels(settings, on_parameter)
 
-        with solara.Column(style={"flex": "1 1 auto", "min-width": "0"}):
+        with _div("cp-main"):
             with solara.lab.Tabs(value=tab):
                 with solara.lab.Tab("Simulation"):
-                    SimulationView(session, version)
+                    with _div("cp-tabbody"):
+                        SimulationView(session, version, more)
                 with solara.lab.Tab("Explain the ideas"):
-                    ExplainView()
+                    with _div("cp-tabbody", "height: calc(100vh - 50px)"):
+                        ExplainView(on_setup)
+                if lessons:
+                    with solara.lab.Tab("Lessons"):
+                        with _div("cp-tabbody", "height: calc(100vh - 50px)"):
+                            LessonsView(lessons, on_setup)
+
+
+def _difference(before: Settings, after: Settings) -> str:
+    """The pending changes, in words ('withness 0 (was 0.05)')."""
+    parts = []
+    for name in sorted(set(before.overrides) | set(after.overrides)):
+        old, new = before.shown_value(name), after.shown_value(name)
+        if old != new:
+            parts.append(f"{parameter_label(name).lower()} {format_value(name, new)} "
+                         f"(was {format_value(name, old)})")
+    return ", ".join(parts) or "settings"
 
 
 @solara.component
 def Page():
-    """Entry point for ``solara run dashboards/app.py``."""
+    """Entry point for ``solara run dashboards/app.py``: settings from and to the address bar."""
     solara.Title("coprosim dashboard")
-    Dashboard()
+    router = solara.use_router()
+    query = solara.use_memo(lambda: router.search or "", [])
+    lock = solara.use_memo(threading.Lock, [])
+
+    def on_location(new_query: str):
+        with lock:
+            if new_query != (router.search or ""):
+                router.push(f"{router.path or '/'}?{new_query}")
+
+    Dashboard(query=query, on_location=on_location)

@@ -9,18 +9,24 @@ Every parameter named here is checked against ``Params`` by the tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Idea:
-    """One idea: what the chapters say, what the model does with it, and what to try."""
+    """One idea: what the chapters say, what the model does with it, and what to try.
+
+    ``setup`` is the 'Try this' experiment as a one-click setup for
+    ``settings.apply_setup`` (scenario or compared pair, and parameter values).
+    """
 
     name: str
     chapters: str
     mechanism: str
     parameters: tuple[str, ...]
     try_this: str
+    setup: dict[str, Any] = field(default_factory=dict)
 
 
 IDEAS: list[Idea] = [
@@ -32,7 +38,9 @@ IDEAS: list[Idea] = [
         "grow, with diminishing returns, and their habit of taking part moves toward what they "
         "practised. Without practice the habit fades.",
         ("learning_rate", "efficacy_gain", "habit_rate", "habit_decay"),
-        "Set learning by doing to 0 and compare the Trust and efficacy panel.",
+        "Run co-production for 100 weeks, then set learning by doing to 0 and press Reset: the "
+        "first run stays as a faint ghost on the charts. Compare efficacy (More charts).",
+        {"scenario": "coproduction", "overrides": {"learning_rate": 0.0}},
     ),
     Idea(
         "Reflection",
@@ -43,7 +51,9 @@ IDEAS: list[Idea] = [
         "interactional habits move toward co-creation. Under NPM rules the review is a "
         "performance review instead: a target that was met is raised.",
         ("reflection_interval", "reflection_learning", "target_ratchet"),
-        "Set the reflection interval to 0 (no reviews) in the co-production scenario.",
+        "Run co-production, then set the reflection interval to 0 (no reviews) and Reset: "
+        "compare participation with the ghost of the first run.",
+        {"scenario": "coproduction", "overrides": {"reflection_interval": 0}},
     ),
     Idea(
         "Emergence",
@@ -53,7 +63,9 @@ IDEAS: list[Idea] = [
         "take part. Its value is shown as emergent value (dashed line): it is not planned and "
         "differs from seed to seed.",
         ("p_innovation", "innovation_size", "innovation_spread"),
-        "Run co-production with seeds 1, 2 and 3: how much does emergent value differ?",
+        "Run co-production with seeds 1, 2 and 3 (type the seed, Enter): how much does the "
+        "Emergent value chart differ from its ghost?",
+        {"scenario": "coproduction", "seed": 2},
     ),
     Idea(
         "Contextualization",
@@ -62,7 +74,10 @@ IDEAS: list[Idea] = [
         "how many problems are wicked, whether staff can do the job alone (substitutes) or "
         "nothing happens without the citizen (complements).",
         ("resource_inequality", "wicked_share", "substitution", "network_rewiring"),
-        "Side by side, set substitution to 1 (substitutes): does co-production still win?",
+        "Side by side, set substitution to 1 (substitutes) and Reset: does co-production "
+        "still win on wellbeing?",
+        {"compare": True, "left": "npm", "right": "coproduction",
+         "overrides": {"substitution": 1.0}},
     ),
     Idea(
         "Learning in organizations",
@@ -73,6 +88,7 @@ IDEAS: list[Idea] = [
         "Skilled, co-creating staff make citizens' effort count for more.",
         ("coproduction_share", "reflection_learning", "initial_coproduction_skill"),
         "Try the hybrid scenario: habits settle half-way.",
+        {"scenario": "hybrid"},
     ),
     Idea(
         "Withness",
@@ -81,7 +97,9 @@ IDEAS: list[Idea] = [
         "Trust rises when a request is met, and rises further when the citizen was treated as a "
         "partner, in proportion to the part they played in the encounter.",
         ("withness", "trust_gain"),
-        "Set withness to 0: how much of co-production's trust advantage is left?",
+        "Run co-production for 100 weeks, then set withness to 0 and press Reset: the first "
+        "run stays as a faint ghost, so the Trust chart shows how much is left.",
+        {"scenario": "coproduction", "overrides": {"withness": 0.0}},
     ),
     Idea(
         "Citizens as customers, pacified (NPM critique)",
@@ -89,7 +107,9 @@ IDEAS: list[Idea] = [
         "In the customer mode the rules allow the citizen only a small contribution to a "
         "standard service. Receiving help passively slowly erodes a citizen's sense of agency.",
         ("customer_input_cap", "pacification"),
-        "Watch the dashed efficacy line under NPM, then set pacification to 0.",
+        "Run NPM and watch efficacy (More charts), then set pacification to 0 and Reset: "
+        "compare with the ghost.",
+        {"scenario": "npm", "overrides": {"pacification": 0.0}},
     ),
     Idea(
         "Alienated citizens (NPM critique)",
@@ -98,7 +118,9 @@ IDEAS: list[Idea] = [
         "need does not go away: it becomes hidden need, and the citizen turns vermilion in the "
         "network.",
         ("withdraw_after", "withdraw_trust", "trust_loss", "p_return"),
-        "Compare the Hidden need panel of the two regimes after 50 weeks.",
+        "Side by side, play 50 weeks: count the vermilion triangles (withdrawn) in each network "
+        "and compare the dashed line of the Trust chart.",
+        {"compare": True, "left": "npm", "right": "coproduction"},
     ),
     Idea(
         "Serving resourceful citizens first (NPM critique)",
@@ -107,7 +129,9 @@ IDEAS: list[Idea] = [
         "than need, and performance targets push staff toward quick cases (cream-skimming). "
         "Target pressure also crowds out staff's own motivation.",
         ("voice_bias", "target_strength", "crowding_out"),
-        "Set voice bias to 0 in the NPM scenario and watch the equity gap.",
+        "Run NPM for 100 weeks, then set voice bias to 0 and Reset; compare the equity gap "
+        "(More charts) with the ghost.",
+        {"scenario": "npm", "overrides": {"voice_bias": 0.0}},
     ),
     Idea(
         "Weak citizens left behind (NPM critique)",
@@ -116,8 +140,12 @@ IDEAS: list[Idea] = [
         "widen gaps (the Matthew effect). Outreach reserves part of co-creating time for "
         "citizens with few resources and lowers their cost of taking part.",
         ("participation_cost", "outreach_share", "outreach_support"),
-        "Side by side: co-production against co-production without outreach; watch the equity "
-        "gap.",
+        "Side by side: co-production against co-production without outreach, with unequal "
+        "resources (resource inequality 1.5) and scarce staff (10 per 1,000 citizens); at the "
+        "defaults outreach has little to do. Watch the equity gap and hidden need (More "
+        "charts).",
+        {"compare": True, "left": "coproduction", "right": "coproduction_no_outreach",
+         "overrides": {"resource_inequality": 1.5, "staff_per_1000": 10.0}},
     ),
     Idea(
         "Wicked problems",
@@ -125,7 +153,9 @@ IDEAS: list[Idea] = [
         "A share of new needs is wicked. One actor alone loses productivity on them; encounters "
         "where staff, citizen and volunteers all contribute lose none.",
         ("wicked_share", "wicked_penalty"),
-        "Raise the share of wicked problems and compare public value.",
+        "Run co-production, then raise the share of wicked problems to 0.8 and Reset; compare "
+        "public value (More charts) with the ghost.",
+        {"scenario": "coproduction", "overrides": {"wicked_share": 0.8}},
     ),
     Idea(
         "Action research",
@@ -140,10 +170,12 @@ IDEAS: list[Idea] = [
 ]
 
 
-def idea_markdown(idea: Idea, meaning_of) -> str:
-    """The card text of one idea; ``meaning_of(name)`` gives a parameter's one-line meaning."""
-    params = "\n".join(f"- `{name}`: {meaning_of(name)}" for name in idea.parameters)
+def idea_markdown(idea: Idea, label_of, meaning_of) -> str:
+    """The card text of one idea: ``label_of(name)`` is a parameter's readable name and
+    ``meaning_of(name)`` its one-line meaning. Parameters the model no longer has are left out."""
+    params = "\n".join(f"- **{label_of(name)}** (`{name}`): {meaning_of(name)}"
+                       for name in idea.parameters if meaning_of(name) is not None)
     return (f"**In the chapters.** {idea.chapters}\n\n"
             f"**In the model.** {idea.mechanism}\n\n"
-            f"**Parameters.**\n{params}\n\n"
+            f"**Parameters.**\n\n{params}\n\n"
             f"**Try this.** {idea.try_this}")

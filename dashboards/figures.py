@@ -1,13 +1,14 @@
-"""Matplotlib pictures of a run: the citizens' network and the metrics over time.
+"""Matplotlib pictures of a run: the citizens' network, one picture per chart, the hours ledger.
 
 Each picture keeps one Figure for the life of a run. What does not change from week to week
-(edges, axes, ticks, titles, legends) is rendered once into a background; a new week restores
-that background and draws only the changing artists on it (matplotlib "blitting" on the Agg
-canvas), then encodes a PNG. Every panel's y-range is fixed from the start: [0, 1] for shares
-and means, and for the unbounded metrics a generous range derived from the run's parameters
-(see ``metric_ranges``), so an ordinary week never redraws the axes. A range grows only if the
-data leave it (rare: the derived tops sit well above what the presets reach), and the time
-axis grows a year at a time. The network layout is computed once per model.
+(edges, axes, y-ticks, spines) is rendered once into a background; a new week restores that
+background and draws only the changing artists on it (matplotlib "blitting" on the Agg canvas),
+then encodes a PNG. The time axis grows a year at a time, and its tick labels and grid lines are
+drawn with the lines, so a new year does not redraw the background either. A y-range is fixed
+from the start ([0, 1] for shares and means, a generous range derived from the run's parameters
+for the rest, see ``metric_ranges``) and grows only if the data leave it, which redraws that one
+small chart. The previous (or a pinned) run can be drawn behind the live lines as a faint ghost.
+Titles, definitions and legends are HTML on the page, not part of the pictures.
 """
 
 from __future__ import annotations
@@ -18,28 +19,35 @@ from dataclasses import dataclass
 import numpy as np
 from coprosim.model import CoproductionModel, Params
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-DPI = 80
+from .charts import ChartSpec
+
+DPI = 100
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+OKABE_ITO = {"orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73", "yellow": "#F0E442",
+             "blue": "#0072B2", "vermilion": "#D55E00", "purple": "#CC79A7", "black": "#000000"}
 STATE_COLOURS = {
-    "taking part": np.array([0.0, 0.447, 0.698]),  # blue
-    "passive": np.array([0.45, 0.45, 0.45]),  # grey
-    "withdrawn": np.array([0.835, 0.369, 0.0]),  # vermilion
+    "taking part": OKABE_ITO["blue"],
+    "asking": "#8a8a8a",  # in need, not taking part (served as a customer, or waiting)
+    "no need": "#d9d9d9",
+    "withdrawn": OKABE_ITO["vermilion"],
 }
 REGIME_COLOURS = {
-    "npm": "#E69F00",
-    "coproduction": "#009E73",
-    "coproduction_no_outreach": "#CC79A7",
-    "hybrid": "#56B4E9",
+    "npm": OKABE_ITO["orange"],
+    "coproduction": OKABE_ITO["green"],
+    "coproduction_no_outreach": OKABE_ITO["purple"],
+    "hybrid": OKABE_ITO["sky"],
     "npm_with_volunteers": "#8C6D00",
+    "neutral_npm": OKABE_ITO["vermilion"],
+    "neutral_coproduction": OKABE_ITO["blue"],
     "null_npm": "#777777",
-    "null_coproduction": "#000000",
+    "null_coproduction": OKABE_ITO["black"],
 }
-SPARE_COLOURS = ["#0072B2", "#D55E00", "#F0E442"]
+SPARE_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["vermilion"], OKABE_ITO["purple"]]
+GHOST_ALPHA = 0.3
+TICK_PT = 12  # tick labels: 12 pt at 100 dpi is about 17 px before the page scales the picture
 
 
 def regime_colour(scenario: str | None, position: int = 0) -> str:
@@ -47,10 +55,21 @@ def regime_colour(scenario: str | None, position: int = 0) -> str:
     return REGIME_COLOURS.get(scenario or "", SPARE_COLOURS[position % len(SPARE_COLOURS)])
 
 
-def png(fig: Figure) -> bytes:
+def png(fig: Figure, dpi: float = DPI) -> bytes:
     """The figure as PNG bytes (full redraw)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+def _encode(canvas: FigureCanvasAgg) -> bytes:
+    """The canvas as an RGB PNG, fast (no alpha channel, light compression)."""
+    from PIL import Image
+
+    width, height = canvas.get_width_height()
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
 
 
@@ -68,24 +87,20 @@ class _Blitter:
 
     def render(self) -> bytes:
         """PNG bytes of the figure: background (cached) plus the dynamic artists."""
-        from PIL import Image
-
         if self.background is None:
+            shown = [artist.get_visible() for artist in self.dynamic]
             for artist in self.dynamic:
                 artist.set_visible(False)
             self.canvas.draw()
             self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-            for artist in self.dynamic:
-                artist.set_visible(True)
+            for artist, visible in zip(self.dynamic, shown, strict=True):
+                artist.set_visible(visible)
         self.canvas.restore_region(self.background)
+        renderer = self.canvas.get_renderer()
         for artist in self.dynamic:
-            artist.axes.draw_artist(artist)
-        width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(), "raw",
-                                 "RGBA", 0, 1)
-        buffer = io.BytesIO()
-        image.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+            if artist.get_visible():
+                artist.draw(renderer)
+        return _encode(self.canvas)
 
 
 def nice_ceiling(value: float) -> float:
@@ -99,20 +114,32 @@ def nice_ceiling(value: float) -> float:
     return float(10 * power)
 
 
-def _grown_limits(before: tuple[float, float], values: list[np.ndarray]) -> tuple[float, float]:
+def _finite(values: list[np.ndarray]) -> list[np.ndarray]:
+    return [v[np.isfinite(v)] for v in values if len(v)]
+
+
+def grown_limits(before: tuple[float, float], values: list[np.ndarray]) -> tuple[float, float]:
     """``before``, widened to round values with headroom only if the data leave it; never
     shrinks, so the axes (and the cached background) change at most a few times a run."""
     low, top = before
-    data_top = max((float(np.nanmax(v)) for v in values if len(v)), default=top)
-    data_low = min((float(np.nanmin(v)) for v in values if len(v)), default=low)
+    values = [v for v in _finite(values) if len(v)]
+    data_top = max((float(v.max()) for v in values), default=top)
+    data_low = min((float(v.min()) for v in values), default=low)
     if data_top > top:
-        top = nice_ceiling(data_top * 1.3)
+        top = nice_ceiling(data_top * 1.3) if data_top > 0 else 0.0
     if data_low < low:
-        low = -nice_ceiling(-data_low * 1.3)
+        span = top - data_low
+        step = nice_ceiling(span / 4)
+        low = float(np.floor((data_low - 0.1 * span) / step) * step)
     return (low, top)
 
 
 WEEKS_PER_AXIS_STEP = 52  # the time axis grows by a year at a time
+
+
+def time_axis_end(weeks: int) -> int:
+    """Right end of the time axis for ``weeks`` weeks of data: a whole number of years."""
+    return WEEKS_PER_AXIS_STEP * max(1, int(np.ceil((weeks - 1) / WEEKS_PER_AXIS_STEP)))
 
 
 # --- the network -------------------------------------------------------------------------------
@@ -137,15 +164,13 @@ def staff_layout(m: int) -> np.ndarray:
     return np.column_stack([cols * spacing - offset, offset - rows * spacing])
 
 
-def citizen_colours(withdrawn, took_part, wellbeing) -> np.ndarray:
-    """RGB per citizen: hue is the state, shade is wellbeing (paler = worse off)."""
-    base = np.where(withdrawn[:, None], STATE_COLOURS["withdrawn"],
-                    np.where(took_part[:, None], STATE_COLOURS["taking part"],
-                             STATE_COLOURS["passive"]))
-    # wellbeing runs from about 0.4 (heavy need) to 1 (no need): map it onto 40-100% colour,
-    # so that the worst off (often the withdrawn) stay visible
-    strength = 0.4 + 0.6 * np.clip((wellbeing - 0.4) / 0.6, 0.0, 1.0)
-    return 1.0 - strength[:, None] * (1.0 - base)
+CITIZEN_STATES = ("taking part", "asking", "no need", "withdrawn")
+STATE_LABELS = {
+    "taking part": "taking part this week",
+    "asking": "in need, not taking part",
+    "no need": "no need this week",
+    "withdrawn": "withdrawn: stopped asking",
+}
 
 
 @dataclass
@@ -155,7 +180,7 @@ class NetworkSnapshot:
     week: int
     withdrawn: np.ndarray
     took_part: np.ndarray
-    wellbeing: np.ndarray
+    in_need: np.ndarray
     volunteer: np.ndarray
     staff_motivation: np.ndarray
 
@@ -163,183 +188,266 @@ class NetworkSnapshot:
     def of(cls, model: CoproductionModel) -> NetworkSnapshot:
         c = model.citizen_state
         return cls(int(model.steps), c["withdrawn"].copy(), c["took_part"].copy(),
-                   c["wellbeing"].copy(), model.volunteer_state["active"].copy(),
-                   model.staff_state["motivation"].copy())
+                   c["need"] > model.params.need_threshold,
+                   model.volunteer_state["active"].copy(), model.staff_state["motivation"].copy())
+
+    def states(self) -> np.ndarray:
+        """Index into CITIZEN_STATES per citizen (withdrawn wins, then taking part)."""
+        state = np.where(self.in_need, 1, 2)
+        state[self.took_part] = 0
+        state[self.withdrawn] = 3
+        return state
+
+    def counts(self) -> dict[str, int]:
+        """How many citizens are in each state, and how many volunteers and staff."""
+        per_state = np.bincount(self.states(), minlength=len(CITIZEN_STATES))
+        counts = {name: int(k) for name, k in zip(CITIZEN_STATES, per_state, strict=True)}
+        counts["volunteers"] = int(self.volunteer.sum())
+        counts["staff"] = len(self.staff_motivation)
+        return counts
 
 
 class NetworkPicture:
-    """The citizens' network of one model: nodes coloured by state, shaded by wellbeing,
-    volunteers ringed in black, staff as squares in the middle shaded by motivation."""
+    """The citizens' network of one model: the four states in unmistakable colours and sizes
+    (withdrawn citizens also as downward triangles), volunteers ringed in black, staff as squares
+    in the middle shaded by motivation. The legend is HTML beside the picture."""
 
-    def __init__(self, model: CoproductionModel, title: str, size: float = 5.4):
+    def __init__(self, model: CoproductionModel, size_px: int = 520):
         n, m = model.params.n_citizens, len(model.staff_members)
-        self.title = title
-        self.fig = Figure(figsize=(size, size + 0.5), dpi=DPI)
-        self.fig.subplots_adjust(left=0.01, right=0.99, top=0.92, bottom=0.12)
+        size = size_px / DPI
+        self.fig = Figure(figsize=(size, size), dpi=DPI)
+        self.fig.subplots_adjust(left=0.0, right=1.0, top=1.0, bottom=0.0)
         ax = self.ax = self.fig.add_subplot()
         ax.set_axis_off()
         ax.set_aspect("equal")
-        ax.set_xlim(-1.08, 1.08)
-        ax.set_ylim(-1.08, 1.08)
+        ax.set_xlim(-1.06, 1.06)
+        ax.set_ylim(-1.06, 1.06)
         pos = ring_layout(n)
         edges = model.adjacency.tocoo()
         keep = edges.row < edges.col
+        from matplotlib.collections import LineCollection
+
         segments = np.stack([pos[edges.row[keep]], pos[edges.col[keep]]], axis=1)
-        ax.add_collection(LineCollection(segments, linewidths=0.3, colors="#b0b0b0", alpha=0.35,
+        ax.add_collection(LineCollection(segments, linewidths=0.4, colors="#c8c8c8", alpha=0.35,
                                          zorder=1))
-        dot = float(np.clip(16000 / n, 5, 60))
+        dot = float(np.clip(30000 / n, 8, 120))
+        self.sizes = np.array([1.6, 1.0, 0.45, 2.2]) * dot  # taking part, asking, no need, withdrawn
+        self.colours = np.array([_rgb(STATE_COLOURS[s]) for s in CITIZEN_STATES])
         self.citizens = ax.scatter(pos[:, 0], pos[:, 1], s=dot, linewidths=0.0, zorder=2)
-        self.volunteer_size = dot * 2.2
-        self.volunteers = ax.scatter([], [], s=self.volunteer_size, facecolors="none",
-                                     edgecolors="black", linewidths=1.1, zorder=3)
+        self.withdrawn = ax.scatter([], [], s=self.sizes[3], marker="v",
+                                    c=STATE_COLOURS["withdrawn"], edgecolors="#5a1f00",
+                                    linewidths=0.6, zorder=4)
+        self.volunteers = ax.scatter([], [], s=dot * 3.2, facecolors="none", edgecolors="black",
+                                     linewidths=1.4, zorder=3)
         self.positions = pos
         staff_pos = staff_layout(m)
-        self.staff = ax.scatter(staff_pos[:, 0], staff_pos[:, 1], c=np.ones(m), s=70, marker="s",
+        self.staff = ax.scatter(staff_pos[:, 0], staff_pos[:, 1], c=np.ones(m), s=110, marker="s",
                                 edgecolors="#333333", linewidths=0.6, cmap="Greens", vmin=0.0,
                                 vmax=1.0, zorder=3)
-        ax.set_title(title, fontsize=13, fontweight="bold", y=1.0)
-        self.fig.legend(handles=_network_legend(), loc="lower center", ncol=3, fontsize=9.5,
-                        frameon=False, handletextpad=0.3, columnspacing=1.0)
-        self.blitter = _Blitter(self.fig, [self.citizens, self.volunteers, self.staff])
+        self.blitter = _Blitter(self.fig, [self.citizens, self.withdrawn, self.volunteers,
+                                           self.staff])
 
     def draw(self, snap: NetworkSnapshot) -> bytes:
         """PNG of the network at the snapshot's week."""
-        self.citizens.set_facecolors(citizen_colours(snap.withdrawn, snap.took_part,
-                                                     snap.wellbeing))
+        state = snap.states()
+        others = state != 3
+        self.citizens.set_offsets(self.positions[others])
+        self.citizens.set_facecolors(self.colours[state[others]])
+        self.citizens.set_sizes(self.sizes[state[others]])
+        withdrawn = self.positions[~others]
+        self.withdrawn.set_offsets(withdrawn if len(withdrawn) else np.empty((0, 2)))
         volunteer_pos = self.positions[snap.volunteer]
         self.volunteers.set_offsets(volunteer_pos if len(volunteer_pos) else np.empty((0, 2)))
         self.staff.set_array(snap.staff_motivation)
         return self.blitter.render()
 
 
-def _network_legend() -> list:
-    def dot(colour, label, **kw):
-        return Line2D([], [], marker="o", linestyle="", markersize=8, color=colour, label=label, **kw)
+def _rgb(colour: str) -> np.ndarray:
+    from matplotlib.colors import to_rgb
 
-    return [
-        dot(STATE_COLOURS["taking part"], "taking part"),
-        dot(STATE_COLOURS["passive"], "passive"),
-        dot(STATE_COLOURS["withdrawn"], "withdrawn"),
-        dot("white", "volunteer", markeredgecolor="black", markeredgewidth=1.2),
-        Line2D([], [], marker="s", linestyle="", markersize=8, color="#41ab5d",
-               markeredgecolor="#333333", label="staff (darker = motivated)"),
-        dot("#dddddd", "paler = lower wellbeing"),
-    ]
+    return np.array(to_rgb(colour))
 
 
-# --- metrics over time -------------------------------------------------------------------------
-
-# Panel title, metrics drawn (solid, then dashed), y-range (None: derived from the parameters by
-# ``metric_ranges``).
-PANELS: list[tuple[str, tuple[str, ...], tuple[float, float] | None]] = [
-    ("Public value (solid)\nand emergent value (dashed)", ("public_value", "emergent_value"), None),
-    ("Participation\n(share of citizens in need taking part)", ("participation_rate",), (0.0, 1.0)),
-    ("Trust (solid)\nand efficacy (dashed)", ("mean_trust", "mean_efficacy"), (0.0, 1.0)),
-    ("Equity gap (wellbeing of the\nmost minus least resourceful fifth)", ("equity_gap",), None),
-    ("Hidden need\n(of citizens who stopped asking)", ("hidden_need",), None),
-    ("Staff motivation", ("staff_motivation",), (0.0, 1.0)),
-    ("Cost\n(staff hours per citizen)", ("cost",), None),
-    ("Throughput\n(cases closed: the NPM indicator)", ("throughput",), None),
-]
-CHART_METRICS = sorted({m for _, metrics, _ in PANELS for m in metrics})
-
-
-def metric_series(model: CoproductionModel) -> dict[str, np.ndarray]:
-    """The collected metrics of a model as arrays, one value per week from week 0."""
-    collected = model.datacollector.model_vars
-    length = min(len(collected[m]) for m in CHART_METRICS)
-    return {m: np.asarray(collected[m][:length], dtype=float) for m in CHART_METRICS}
-
+# --- charts over time --------------------------------------------------------------------------
 
 def metric_ranges(params: Params) -> dict[str, tuple[float, float]]:
     """Generous y-ranges of the unbounded metrics, from a run's parameters.
 
     Need arrives at about ``p_need_shock * need_shock_size`` per citizen and week, so the need
     reduced per week (public value) settles near it and the need of those who stopped asking
-    (hidden need) stays within a few weeks' worth; cost is the staff's paid hours per citizen plus
-    a couple of hires; throughput cannot exceed the cases the staff's hours allow. The equity gap
+    (hidden need) stays within a few weeks' worth; emergent value is a small part of public
+    value (about 3% at most in the presets); cost is the staff's paid hours per citizen plus a
+    couple of hires; throughput cannot exceed the cases the staff's hours allow. The equity gap
     is a difference of wellbeing (in [0, 1]); the presets keep it within [-0.05, 0.35].
-    (Checked against every preset over five years: the data stay inside these ranges.)
+    A range only starts a chart: it grows if the data leave it.
     """
     inflow = max(params.p_need_shock * params.need_shock_size, 1e-6)
     n = params.n_citizens
     staff = max(1, round(params.staff_per_1000 * n / 1000))
     paid = staff * params.staff_hours / n
     cases = staff * params.staff_hours / params.standard_duration
+    cost_top = nice_ceiling(1.3 * (paid + 2 * params.hiring_cost / n))
     return {
         "public_value": (0.0, nice_ceiling(2.0 * inflow)),
+        "value_destroyed": (0.0, nice_ceiling(0.2 * inflow)),
+        "emergent_value": (0.0, nice_ceiling(0.04 * inflow)),
+        "mean_wellbeing": (0.7, 1.0),
         "equity_gap": (-0.1, 0.4),
         "hidden_need": (0.0, nice_ceiling(10.0 * inflow)),
-        "cost": (0.0, nice_ceiling(1.3 * (paid + 2 * params.hiring_cost / n))),
+        "cost": (0.0, cost_top),
+        "social_cost": (0.0, cost_top),
         "throughput": (0.0, nice_ceiling(cases)),
+        "waiting_time": (0.0, 4.0),
     }
 
 
-def panel_ranges(params: list[Params]) -> list[tuple[float, float]]:
-    """The starting y-range of each panel: its fixed range, else the widest derived one."""
+def chart_range(spec: ChartSpec, params: list[Params]) -> tuple[float, float]:
+    """The starting y-range of a chart (in display units): fixed, else the widest derived one."""
+    if spec.ylim is not None:
+        return spec.ylim
     derived = [metric_ranges(p) for p in params]
-    ranges = []
-    for _title, metrics, ylim in PANELS:
-        if ylim is None:
-            bounds = [d[m] for d in derived for m in metrics if m in d] or [(0.0, 1.0)]
-            ylim = (min(b[0] for b in bounds), max(b[1] for b in bounds))
-        ranges.append(ylim)
-    return ranges
+    bounds = [d[line.metric] for d in derived for line in spec.lines if line.metric in d]
+    if not bounds:
+        return (0.0, 1.0)
+    return (min(b[0] for b in bounds) * spec.scale, max(b[1] for b in bounds) * spec.scale)
 
 
-class MetricCharts:
-    """Eight small panels of metrics over weeks; each regime one colour, overlaid."""
+class _TimeTicks:
+    """Tick labels and grid lines of a time axis, drawn with the lines (not in the background),
+    so the axis can grow a year without redrawing everything else."""
 
-    def __init__(self, regimes: list[tuple[str, str]], params: list[Params] | None = None,
-                 width: float = 13.5):
-        """``regimes``: (scenario, label) per run, in the order their series will be given;
-        ``params``: the runs' parameters, which set the y-ranges (defaults if not given)."""
-        self.fig = Figure(figsize=(width, 6.2), dpi=DPI)
-        self.fig.subplots_adjust(left=0.045, right=0.99, top=0.85, bottom=0.08, wspace=0.28,
-                                 hspace=0.62)
-        axes = self.fig.subplots(2, 4).ravel()
-        ranges = panel_ranges(params or [Params()])
-        self.panels = []
-        for ax, (title, metrics, _), ylim in zip(axes, PANELS, ranges, strict=True):
-            ax.set_title(title, fontsize=11, loc="left", y=1.0)
-            ax.tick_params(labelsize=9)
-            ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
-            ax.yaxis.set_major_locator(MaxNLocator(4))
-            ax.grid(alpha=0.3)
-            for side in ("top", "right"):
-                ax.spines[side].set_visible(False)
-            ax.set_xlim(0, WEEKS_PER_AXIS_STEP)
-            ax.set_ylim(*ylim)
-            lines = [[ax.plot([], [], color=regime_colour(scenario, i), lw=2.0,
-                              linestyle="-" if k == 0 else "--")[0]
-                      for k in range(len(metrics))]
-                     for i, (scenario, _) in enumerate(regimes)]
-            self.panels.append((ax, metrics, lines))
-        for ax in axes[4:]:
-            ax.set_xlabel("week", fontsize=9)
-        handles = [Line2D([], [], color=regime_colour(s, i), lw=3, label=label)
-                   for i, (s, label) in enumerate(regimes)]
-        self.fig.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=12,
-                        frameon=False, bbox_to_anchor=(0.5, 1.0))
-        all_lines = [line for *_, lines in self.panels for run in lines for line in run]
-        self.blitter = _Blitter(self.fig, all_lines)
-        self.limits = (WEEKS_PER_AXIS_STEP, ranges)
+    def __init__(self, ax, count: int = 6):
+        self.ax = ax
+        transform = ax.get_xaxis_transform()
+        self.labels = [ax.text(0, -0.03, "", transform=transform, ha="center", va="top",
+                               fontsize=TICK_PT, clip_on=False) for _ in range(count)]
+        self.grid = [ax.axvline(0, color="#b0b0b0", alpha=0.3, lw=0.8) for _ in range(count)]
+        self.locator = MaxNLocator(5, integer=True)
+        self.end = None
+
+    @property
+    def artists(self) -> list:
+        return [*self.grid, *self.labels]
+
+    def update(self, end: int) -> None:
+        if end == self.end:
+            return
+        self.end = end
+        self.ax.set_xlim(0, end)
+        ticks = [t for t in self.locator.tick_values(0, end) if 0 <= t <= end]
+        for i, (label, line) in enumerate(zip(self.labels, self.grid, strict=True)):
+            shown = i < len(ticks)
+            label.set_visible(shown)
+            line.set_visible(shown)
+            if shown:
+                label.set_x(ticks[i])
+                label.set_text(f"{ticks[i]:.0f}")
+                line.set_xdata([ticks[i], ticks[i]])
+
+
+@dataclass
+class Ghost:
+    """A finished run kept faintly behind the live one: its regimes and their series."""
+
+    runs: list[tuple[str, str]]  # (scenario, label)
+    series: list[dict[str, np.ndarray]]
+    description: str
+    week: int
+    pinned: bool = False
+
+
+class ChartPicture:
+    """One chart: each regime one colour (solid, dashed for a second metric), the ghost faint."""
+
+    def __init__(self, spec: ChartSpec, regimes: list[tuple[str, str]],
+                 params: list[Params] | None = None, ghost: Ghost | None = None,
+                 size_px: tuple[int, int] = (360, 240)):
+        self.spec = spec
+        self.fig = Figure(figsize=(size_px[0] / DPI, size_px[1] / DPI), dpi=DPI)
+        self.fig.subplots_adjust(left=0.17, right=0.97, top=0.95, bottom=0.14)
+        ax = self.ax = self.fig.add_subplot()
+        ax.tick_params(labelsize=TICK_PT, bottom=False, labelbottom=False)
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+        ax.grid(axis="y", alpha=0.3)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        self.ticks = _TimeTicks(ax)
+        ylim = chart_range(spec, params or [Params()])
+        self.ghost_lines = []
+        if ghost is not None:
+            for i, ((scenario, _), run) in enumerate(zip(ghost.runs, ghost.series, strict=True)):
+                for k, line in enumerate(spec.lines):
+                    if line.metric in run:
+                        values = run[line.metric] * spec.scale
+                        artist, = ax.plot(np.arange(len(values)), values, lw=4.0,
+                                          color=regime_colour(scenario, i), alpha=GHOST_ALPHA,
+                                          linestyle="-" if k == 0 else "--",
+                                          solid_capstyle="butt")
+                        self.ghost_lines.append(artist)
+                        ylim = grown_limits(ylim, [values])
+        self.lines = [[ax.plot([], [], color=regime_colour(scenario, i), lw=2.4,
+                               linestyle="-" if k == 0 else (0, (4, 2)))[0]
+                       for k in range(len(spec.lines))]
+                      for i, (scenario, _) in enumerate(regimes)]
+        ax.set_ylim(*ylim)
+        if spec.percent:
+            ax.yaxis.set_major_formatter("{x:.0f}%")
+        self.ylim = ylim
+        self.ghost_weeks = max((len(next(iter(s.values()), [])) for s in ghost.series),
+                               default=0) if ghost else 0
+        live = [line for run in self.lines for line in run]
+        self.blitter = _Blitter(self.fig, [*self.ghost_lines, *live, *self.ticks.artists])
 
     def draw(self, series: list[dict[str, np.ndarray]]) -> bytes:
-        """PNG of the panels for each run's series (same order as the regimes)."""
-        weeks = max(len(s[CHART_METRICS[0]]) for s in series)
-        right = WEEKS_PER_AXIS_STEP * max(1, int(np.ceil((weeks - 1) / WEEKS_PER_AXIS_STEP)))
-        limits = []
-        for (_ax, metrics, lines), before in zip(self.panels, self.limits[1], strict=True):
-            values = [v[m] for v in series for m in metrics if len(v[m])]
-            for run_lines, run in zip(lines, series, strict=True):
-                for line, metric in zip(run_lines, metrics, strict=True):
-                    line.set_data(np.arange(len(run[metric])), run[metric])
-            limits.append(_grown_limits(before, values))
-        if (right, limits) != self.limits:
-            for (ax, *_), ylim in zip(self.panels, limits, strict=True):
-                ax.set_xlim(0, right)
-                ax.set_ylim(*ylim)
-            self.limits = (right, limits)
+        """PNG of the chart for each run's series (same order as the regimes)."""
+        weeks = max(self.ghost_weeks, *(len(next(iter(s.values()), [])) for s in series))
+        values = []
+        for run_lines, run in zip(self.lines, series, strict=True):
+            for artist, line in zip(run_lines, self.spec.lines, strict=True):
+                data = run.get(line.metric)
+                if data is None:
+                    continue
+                data = data * self.spec.scale
+                artist.set_data(np.arange(len(data)), data)
+                values.append(data)
+        limits = grown_limits(self.ylim, values)
+        if limits != self.ylim:
+            self.ax.set_ylim(*limits)
+            self.ylim = limits
             self.blitter.invalidate()
+        self.ticks.update(time_axis_end(weeks))
         return self.blitter.render()
+
+
+class HoursPicture:
+    """'Where the hours go': the cost ledger of one run as stacked areas, per citizen and week."""
+
+    def __init__(self, columns: dict[str, str], size_px: tuple[int, int] = (560, 260)):
+        self.columns = columns  # column -> readable label
+        self.fig = Figure(figsize=(size_px[0] / DPI, size_px[1] / DPI), dpi=DPI)
+        self.fig.subplots_adjust(left=0.1, right=0.62, top=0.95, bottom=0.14)
+        self.ax = self.fig.add_subplot()
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.top = 0.0
+
+    def draw(self, series: dict[str, np.ndarray]) -> bytes:
+        ax = self.ax
+        ax.clear()
+        names = [c for c in self.columns if c in series]
+        data = np.vstack([np.nan_to_num(series[c]) for c in names]) if names else np.zeros((1, 1))
+        weeks = data.shape[1]
+        colours = list(OKABE_ITO.values()) + ["#999999", "#666666", "#bbbbbb"]
+        ax.stackplot(np.arange(weeks), data, labels=[self.columns[c] for c in names],
+                     colors=colours[:len(names)], alpha=0.9)
+        self.top = max(self.top, nice_ceiling(float(data.sum(axis=0).max(initial=0)) * 1.2))
+        ax.set_ylim(0, self.top)
+        ax.set_xlim(0, time_axis_end(weeks))
+        ax.tick_params(labelsize=TICK_PT)
+        ax.yaxis.set_major_locator(MaxNLocator(4))
+        ax.grid(alpha=0.3)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+        ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=10, frameon=False,
+                  reverse=True)
+        self.canvas.draw()
+        return _encode(self.canvas)

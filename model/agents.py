@@ -1,7 +1,7 @@
 """Mesa agents: citizens, staff and volunteers.
 
 Agent state lives in numpy arrays held by the model, so that rules that are the same for every
-agent run over whole arrays at once (MODEL.md section 3 as vectorised mechanisms); each agent is a
+agent run over whole arrays at once (docs/ODD.md 1.3 as vectorised mechanisms); each agent is a
 Mesa agent whose attributes read and write its row. Citizens sit on the nodes of a small-world
 social network (``mesa.discrete_space.Network``).
 """
@@ -57,6 +57,9 @@ class Citizen(FixedAgent):
     withdrawn = _Row("citizen_state", "Stopped asking for help (alienation).")
     took_part = _Row("citizen_state", "Took part this week.")
     innovation_gain = _Row("citizen_state", "Local productivity gain from innovations.")
+    fatigue = _Row("citizen_state", "Participation fatigue, in [0, 1].")
+    waiting = _Row("citizen_state", "Weeks asking without being served.")
+    trust_baseline = _Row("citizen_state", "The trust this citizen returns to.")
 
     def __init__(self, model, index: int, cell):
         super().__init__(model)

@@ -1,8 +1,10 @@
-"""Allocation of staff time (MODEL.md step 3): whose request is met, in which order.
+"""Allocation of staff time (ODD 1.3, step 3): whose request is met, in which order.
 
-Customer mode (NPM): the strongest voice first (resourceful, confident citizens press demands
-better), shifting to the shortest cases as target pressure rises (cream-skimming). Co-creating
-mode: by need, after an outreach share of time reserved for citizens with few resources.
+Both modes queue with one formula whose weights are the mode's rules: the customer mode puts
+voice first (resourceful, confident citizens press demands better) and otherwise serves in turn;
+the co-creating mode starts from need, with the voice of those who show up shaping the agenda
+(elite capture). Target pressure, in either mode, pulls the queue toward quick cases
+(cream-skimming). An outreach programme reaches the target group first, in both modes.
 """
 
 from __future__ import annotations
@@ -11,17 +13,33 @@ import numpy as np
 
 
 def encounter_duration(wicked_fraction, resources, standard_duration, wicked_extra_time,
-                       disadvantage_extra_time, dialogue_overhead):
-    """Staff hours an encounter takes: wicked cases and citizens with few resources take longer,
-    and dialogue adds its overhead."""
+                       disadvantage_extra_time, dialogue_overhead=0.0, routine_saving=0.0):
+    """Staff hours an encounter takes.
+
+    Wicked cases and citizens with few resources take longer; dialogue adds its overhead;
+    routine skill and process improvements save time on the simple part of a case
+    (standardisation: a strength of the customer mode where it learns routines).
+    """
     extra = wicked_extra_time * wicked_fraction + disadvantage_extra_time * (1.0 - resources)
-    return standard_duration * (1.0 + extra) * (1.0 + dialogue_overhead)
+    routine = 1.0 - routine_saving * (1.0 - wicked_fraction)
+    return standard_duration * (1.0 + extra) * routine * (1.0 + dialogue_overhead)
 
 
-def customer_priority(need, voice, shortness, voice_bias, pressure):
-    """Queue order under customer rules: voice over need, and quick cases as pressure rises."""
-    need_rank = need / need.max() if need.size and need.max() > 0 else need
-    return (1.0 - pressure) * (voice_bias * voice + (1.0 - voice_bias) * need_rank) + pressure * shortness
+def _rank01(values):
+    """Values scaled to [0, 1] by their maximum (0 when all are zero)."""
+    top = values.max() if values.size else 0.0
+    return values / top if top > 0 else np.zeros_like(values, dtype=float)
+
+
+def queue_priority(need, waiting, voice, shortness, voice_weight, need_priority, pressure):
+    """Queue order in one mode: voice, then need or turn, and quick cases as pressure rises.
+
+    ``voice_weight`` and ``need_priority`` are the mode's rules (arrays or scalars): the customer
+    mode weighs voice and serves in turn, the co-creating mode starts from need. ``pressure`` is
+    the mode's target pressure, pulling toward short cases (cream-skimming).
+    """
+    merit = need_priority * _rank01(need) + (1.0 - need_priority) * _rank01(waiting)
+    return (1.0 - pressure) * (voice_weight * voice + (1.0 - voice_weight) * merit) + pressure * shortness
 
 
 def serve_in_order(candidates, priority, duration, hours, jitter):

@@ -1,8 +1,11 @@
-"""Emergence (MODEL.md step 7; seed chapter 1: emergence creates unexpected value).
+"""Emergence (ODD 1.3, step 7; seed chapter 1: emergence creates unexpected value).
 
-A co-creating encounter may produce an innovation, more likely when those present are diverse and
-trusting: a lasting local gain in productivity. Innovations spread along the social network to
-citizens who take part. The value they add is emergent value: unplanned and varying across runs.
+Emergent value is value no single encounter planned. It flows through channels each switchable by
+a parameter: innovations (an encounter, in either mode, may produce one, more likely when those
+present are diverse and trusting; they spread along the network: diffusion), process improvements
+found at team reviews, and community capacity (what co-producing neighbours know and do helps a
+citizen meet needs and prevents new ones: spillover and prevention). Negative emergence
+(co-destruction and the spread of distrust) is in ``codestruction`` and ``trust``.
 """
 
 from __future__ import annotations
@@ -28,3 +31,18 @@ def spread_innovations(innovation_gain, indptr, indices, taking_part, draw, p_sp
     best[has_neighbours] = np.maximum.reduceat(innovation_gain[indices], starts)
     adopt = taking_part & (draw < p_spread)
     np.maximum(innovation_gain, np.where(adopt, best, 0.0), out=innovation_gain)
+
+
+def community_capacity(adjacency, degree, skill, habit):
+    """Community capacity around each citizen: the mean co-production skill x habit of neighbours
+    (collective co-production: Bovaird et al. 2015), in [0, 1]."""
+    contribution = adjacency @ (skill * habit)
+    return np.divide(contribution, degree, out=np.zeros_like(contribution), where=degree > 0)
+
+
+def process_innovation(process_gain, draw, chance, size, cap):
+    """A team review may find a process improvement (benchmarking, lean): routine work gets
+    quicker. ``chance`` is already scaled by the routine share of the work. Returns the new gain."""
+    if draw < chance:
+        return min(cap, process_gain + size)
+    return process_gain

@@ -41,17 +41,25 @@ def reinforce_expected_benefit(expected_benefit, took_part, payoff, memory):
     expected_benefit[took_part] += memory * (payoff[took_part] - expected_benefit[took_part])
 
 
-def practise_mode(mode_habit, coproduction_share, rate):
-    """Staff interactional habits drift toward the mode they work in (learning in organizations)."""
-    mode_habit += rate * (coproduction_share - mode_habit)
+def practise_mode(mode_habit, invitation_practised, rate):
+    """Staff interactional habits drift toward how far they invite citizens' input at work
+    (learning in organizations: a change of interactional habits)."""
+    mode_habit += rate * (invitation_practised - mode_habit)
 
 
-def citizen_input(willing_effort, skill, facilitation, cap):
-    """What a citizen contributes: their offered effort, as far as the mode allows, times skill.
+def citizen_input(willing_effort, skill, facilitation, invitation):
+    """What a citizen contributes: the effort offered, as far as staff invite it, times skill.
 
-    In the customer mode the rules cap the effort (citizens as customers); the same formula holds
-    in both modes. Staff facilitation (co-production skill) makes the citizen's effort count more.
-    Returns ``(input, practised)`` where ``practised`` is the effort actually exercised.
+    Co-production is inherent in every service (Parks et al. 1981; Osborne, Radnor & Strokosch
+    2016): the same formula holds in both modes, which differ in ``invitation`` (how far staff
+    invite and use the input, a rule of each mode). Staff facilitation skill makes the citizen's
+    effort count more. Returns ``(input, practised)``, ``practised`` the effort actually exercised.
     """
-    practised = np.minimum(willing_effort, cap)
+    practised = willing_effort * invitation
     return practised * (0.3 + 0.7 * skill) * (0.5 + 0.5 * facilitation), practised
+
+
+def tire(fatigue, practised, relief, fatigue_rate, fatigue_recovery):
+    """Participation fatigue: effort that brought little relief piles up, and fades with rest."""
+    fatigue += fatigue_rate * practised * (1.0 - relief) * (1.0 - fatigue)
+    fatigue -= fatigue_recovery * fatigue

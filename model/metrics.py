@@ -1,12 +1,14 @@
-"""Metrics of MODEL.md section 4: names and the few helpers that compute them."""
+"""Metrics (docs/ODD.md, section 4): names, the hours ledger, and the helpers that compute them."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .costs import LEDGER  # noqa: F401  (re-exported: the ledger's columns beside the metrics)
+
 METRICS: dict[str, str] = {
-    "public_value": "Need reduced this step, per citizen (planned and emergent).",
-    "emergent_value": "Part of public_value due to innovations (unplanned value), per citizen.",
+    "public_value": "Need met in encounters, plus need met by community help and need avoided by prevention, less need added by co-destruction, this step, per citizen.",
+    "emergent_value": "Unplanned part of public_value: innovations, community help and prevention, less value destroyed (can be negative), per citizen.",
     "participation_rate": "Share of citizens with a need above the threshold who took part this step.",
     "volunteers": "Number of active volunteers.",
     "mean_trust": "Mean trust in public institutions, in [0, 1].",
@@ -18,10 +20,13 @@ METRICS: dict[str, str] = {
     "hidden_need": "Need of withdrawn citizens (no longer asking), per citizen.",
     "staff_motivation": "Mean staff motivation, in [0, 1].",
     "staff_turnover": "Share of staff who left this step.",
-    "cost": "Staff hours paid plus hiring costs this step, per citizen.",
+    "cost": "Paid staff hours (capacity), overtime at its premium and hiring, this step, per citizen (the sum of the ledger).",
     "value_per_cost": "public_value / cost.",
-    "throughput": "Cases closed this step (the NPM indicator).",
+    "throughput": "Encounters held this step (cases closed: the NPM indicator).",
     "innovations": "Innovations so far (cumulative).",
+    "social_cost": "cost plus citizens' and volunteers' hours at their shadow price, per citizen.",
+    "waiting_time": "Mean weeks from asking to being served, of those served this step.",
+    "value_destroyed": "Need added by co-destruction this step, per citizen.",
 }
 
 

@@ -1,10 +1,11 @@
 """CoproductionModel: citizens, staff and volunteers under customer (NPM) and co-creating rules.
 
-The step reads like MODEL.md section 3; each mechanism is a small function in a module named for
-its idea (``needs``, ``participation``, ``allocation``, ``production``, ``learning``,
-``reflection``, ``emergence``, ``trust``, ``staff``, ``volunteering``). Regimes differ only in
-their rules, set by parameters: the share of staff time in the co-creating mode and each mode's
-rules. The model does no I/O, printing or plotting.
+``step()`` reads as the ODD list of verbs (docs/ODD.md, section 1.3); each verb calls the mechanism
+module named for its idea (``needs``, ``participation``, ``allocation``, ``production``,
+``codestruction``, ``learning``, ``trust``, ``reflection``, ``targets``, ``emergence``, ``staff``,
+``volunteering``, ``costs``). Regimes differ only in their rules: the share of cases and staff time
+in each mode and each mode's rules (``params.MODE_RULES``). Programmes and behaviour are the same in
+both modes. The model does no I/O, printing or plotting.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from mesa.discrete_space import Network
 
 from . import (
     allocation,
+    codestruction,
+    costs,
     emergence,
     learning,
     needs,
@@ -26,26 +29,30 @@ from . import (
     production,
     reflection,
     staff,
+    targets,
     trust,
     volunteering,
 )
 from .agents import Citizen, Staff, Volunteer
+from .costs import LEDGER
 from .metrics import METRICS, equity_gap, gini, quintile_of
-from .params import Params
+from .params import MODE_RULES, Params
 
 PASSIVE_EFFORT = 0.05  # what a citizen who does not take part still does: show up, fill in forms
+CUSTOMER, COCREATING = 0, 1  # the two modes, in the order of MODE_RULES pairs
 
 # Rows of the block of uniform draws made every step. Every scenario draws the same block, so
 # runs with one seed share their random numbers (common random numbers across scenarios).
 _DRAWS = (
     "shock", "size", "wicked", "return", "take_part", "jitter", "mode", "innovation", "spread",
-    "recruit", "volunteer_order", "volunteer_churn",
+    "recruit", "volunteer_order", "volunteer_churn", "volunteer_wanted", "codestruction", "notice",
 )
 _ROW = {name: i for i, name in enumerate(_DRAWS)}
+_TEAM_DRAWS = 2  # process innovation at a review, one spare: the same every week in every scenario
 
 _CITIZEN_FIELDS = (
     "resources", "need", "wicked_need", "wellbeing", "trust", "efficacy", "skill", "habit",
-    "expected_benefit", "innovation_gain",
+    "expected_benefit", "innovation_gain", "fatigue", "waiting",
 )
 _STAFF_FIELDS = ("capacity", "motivation", "coproduction_skill", "mode_habit", "burnout",
                  "hours_worked", "tenure")
@@ -73,6 +80,9 @@ class CoproductionModel(mesa.Model):
         self.params = p = params
         self.scenario = scenario
         n = p.n_citizens
+        # each mode's rules, as (customer, co-creating) pairs by the idea they stand for
+        self.rules = {idea: (getattr(p, cu), getattr(p, co)) for idea, (cu, co) in MODE_RULES.items()}
+        self.mode_share = np.array([1.0 - p.coproduction_share, p.coproduction_share])
 
         self._create_citizens(n)
         self._create_network(n)
@@ -85,44 +95,52 @@ class CoproductionModel(mesa.Model):
         }
         self.volunteer_agents: dict[int, Volunteer] = {}
 
-        self.outreach_group = 0  # resource quintile that outreach targets; reflection redirects it
-        self.target: float | None = None  # cases per customer-mode staff hour (performance target)
-        self.pressure = 0.0
-        self._closed_since_review = 0.0
-        self._hours_since_review = 0.0
+        self.outreach_group = 0  # resource quintile outreach targets; reflection redirects it
+        self.target: list[float | None] = [None, None]  # cases per staff hour, by mode
+        self.pressure = np.zeros(2)  # target pressure felt in each mode
+        self.routine_skill = np.zeros(2)  # team routine skill in each mode (standardisation)
+        self.process_gain = 0.0  # time saved on routine work by process improvements
+        self._closed_since_review = np.zeros(2)
+        self._hours_since_review = np.zeros(2)
+        self._routine_share = 1.0 - p.wicked_share
+        self._induction_due = 0.0
         self.innovations = 0
         self.wicked_value = 0.0  # cumulative wicked need reduced, per citizen (for pattern 10)
         self.metrics: dict[str, float] = {}
         self.agent_samples: list[dict[str, np.ndarray]] = []
 
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in METRICS}
-        )
-        self._measure(np.zeros(n), np.zeros(n), 0, 0, np.zeros(n, dtype=bool), 0)
+        reporters = {name: _reporter(name) for name in (*METRICS, *LEDGER)}
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self._measure(self._empty_week())
         self.datacollector.collect(self)
 
     # --- set-up ----------------------------------------------------------------------------------
     def _create_citizens(self, n: int) -> None:
         """Resources are skewed (log-normal); trust and efficacy start higher with more resources.
 
-        Calibration (MODEL.md 7): trust about 40%, lower with fewer resources (OECD 2024);
+        Calibration (docs/ODD.md 3.4): trust about 0.40, lower with fewer resources (OECD 2024);
         participation and efficacy rise with resources (BLS 2010; Bovaird et al. 2015).
         """
         p, rng = self.params, self.rng
         raw = rng.lognormal(0.0, p.resource_inequality, n) if p.resource_inequality > 0 else np.ones(n)
         resources = raw / (raw + 1.0)
         noise = rng.normal(0.0, 0.05, (3, n))
+        # about 0.33-0.35 among the fewest resources against 0.52 among the most (OECD 2024)
+        trust0 = np.clip(p.trust_level + 0.25 * (resources - resources.mean()) + noise[0], 0.0, 1.0)
         self.citizen_state = {
             "resources": resources,
             "need": np.zeros(n),
             "wicked_need": np.zeros(n),
             "wellbeing": np.ones(n),
-            "trust": np.clip(0.3 + 0.25 * resources + noise[0], 0.0, 1.0),
+            "trust": trust0,
+            "trust_baseline": trust0.copy(),
             "efficacy": np.clip(0.2 + 0.5 * resources + noise[1], 0.0, 1.0),
             "skill": np.clip(0.1 + 0.2 * resources + noise[2], 0.0, 1.0),
             "habit": 0.3 * resources,
             "expected_benefit": np.full(n, 0.3),
             "innovation_gain": np.zeros(n),
+            "fatigue": np.zeros(n),
+            "waiting": np.zeros(n),
             "withdrawn": np.zeros(n, dtype=bool),
             "took_part": np.zeros(n, dtype=bool),
             "disappointments": np.zeros(n, dtype=np.int64),
@@ -152,39 +170,23 @@ class CoproductionModel(mesa.Model):
         }
         self.staff_members = [Staff(self, j) for j in range(m)]
 
-    # --- the step (MODEL.md section 3) -------------------------------------------------------------
+    # --- the week (docs/ODD.md, section 1.3) -------------------------------------------------------
     def step(self) -> None:
-        """One week, as MODEL.md section 3.
-
-        1 needs arise; 2 outreach, demand and the choice to take part; 3 allocation of staff time;
-        4 production; 5 experience; 8a trust and withdrawal; 6 reviews (reflection, targets);
-        7 emergence; 8b staff and volunteers; then the metrics are collected.
-        """
-        u = self.rng.random((len(_DRAWS), self.params.n_citizens))
-        staff_draw = self.rng.random(len(self.staff_members))
-        self._needs_arise(u)
-        asking, support, outreach_served, outreach_hours = self._outreach_and_demand(u)
-        will = self._willingness(support)
-        took_part = asking & (u[_ROW["take_part"]] < will)
-        effort = np.where(took_part, 0.5 + 0.5 * self.citizen_state["habit"], PASSIVE_EFFORT)
-        served_co, served_cu, hours = self._allocate_staff_time(
-            u, asking, took_part, outreach_served, outreach_hours
-        )
-        volunteer_input, volunteer_of = self._volunteers_join(u, np.concatenate([served_co, served_cu]))
-        result = self._produce(served_co, served_cu, effort, volunteer_input)
-        self._experience(took_part, effort, result)
-        self._update_trust(asking, result)
-        self._review()
-        new_innovations = self._emergence(u, served_co, result, took_part)
-        hires = self._staff_week(staff_draw, hours)
-        self._volunteer_week(u, volunteer_of)
-        self.citizen_state["took_part"] = took_part
-        self.citizen_state["wellbeing"] = needs.wellbeing_from_need(self.citizen_state["need"])
-        self.innovations += new_innovations
-        in_need = int(asking.sum() + (self.citizen_state["withdrawn"] & ~asking
-                                      & (self.citizen_state["need"] > self.params.need_threshold)).sum())
-        self._measure(result["reduction"], result["emergent"], served_co.size + served_cu.size,
-                      hires, took_part, in_need)
+        """One week: the ODD list of verbs, in order."""
+        week = self._draw_week()
+        self._needs_arise(week)              # 1 needs arise; self-help, community help, prevention
+        self._ask_for_help(week)             # 2 who asks; outreach reaches the target group
+        self._decide_to_take_part(week)      # 2 the choice to take part
+        self._allocate_staff_time(week)      # 3 each mode queues by its rules; overtime
+        self._volunteers_join(week)          # 4 volunteers join encounters, up to their hours
+        self._produce(week)                  # 4 one production function; co-destruction
+        self._experience(week)               # 5 learning, pacification, habits, fatigue
+        self._update_trust(week)             # 8 trust, withdrawal, distrust spreading
+        self._review(week)                   # 6 reflection cycles, targets, process innovation
+        self._emerge(week)                   # 7 innovations and their diffusion
+        self._staff_week(week)               # 8 motivation, burnout, training, turnover
+        self._volunteer_week(week)           # 8 volunteers' motivation, churn, recruitment
+        self._measure(week)                  #   metrics and the hours ledger
         self.datacollector.collect(self)
         self._sample_agents()
 
@@ -194,211 +196,323 @@ class CoproductionModel(mesa.Model):
             self.step()
         return self
 
-    # --- mechanisms, in the order of the step ------------------------------------------------------
-    def _needs_arise(self, u) -> None:
-        p, c = self.params, self.citizen_state
+    # --- the verbs ----------------------------------------------------------------------------------
+    def _draw_week(self) -> dict[str, Any]:
+        """The week's random numbers, the same block in every scenario (common random numbers)."""
+        n = self.params.n_citizens
+        return {
+            "u": self.rng.random((len(_DRAWS), n)),
+            "staff_draw": self.rng.random(len(self.staff_members)),
+            "team_draw": self.rng.random(_TEAM_DRAWS),
+            "cocreating": None,
+            "review": self._is_review_week(),
+        }
+
+    def _is_review_week(self) -> bool:
+        interval = self.params.reflection_interval
+        return interval > 0 and self.steps % interval == 0
+
+    def _by_mode(self, week, idea: str):
+        """Each citizen's value of a mode rule, by the mode their case falls to this week."""
+        customer, cocreating = self.rules[idea]
+        return np.where(week["cocreating"], cocreating, customer)
+
+    def _needs_arise(self, week) -> None:
+        """New needs, less those community capacity prevents; self-help with community help."""
+        p, c, u = self.params, self.citizen_state, week["u"]
+        capacity = emergence.community_capacity(self.adjacency, self._degree, c["skill"], c["habit"])
         sizes = -np.log1p(-u[_ROW["size"]]) * p.need_shock_size
-        needs.needs_arise(c["need"], c["wicked_need"], u[_ROW["shock"]], sizes, u[_ROW["wicked"]],
-                          p.p_need_shock, p.wicked_share)
-        needs.self_help(c["need"], c["wicked_need"], c["resources"], p.self_help_rate)
+        week["avoided"] = needs.needs_arise(
+            c["need"], c["wicked_need"], u[_ROW["shock"]], sizes, u[_ROW["wicked"]], p.p_need_shock,
+            p.wicked_share, prevented=p.prevention * capacity)
+        _, week["communal"] = needs.self_help(
+            c["need"], c["wicked_need"], c["resources"], p.self_help_rate,
+            community=p.spillover * capacity, innovation_gain=c["innovation_gain"])
+        week["cocreating"] = u[_ROW["mode"]] < p.coproduction_share
 
-    def _team_hours(self) -> float:
-        """Staff hours for encounters this week, less the time spent coordinating volunteers."""
-        n_vol = len(self.volunteer_agents)
-        return max(0.0, float(self.staff_state["capacity"].sum()) - n_vol * self.params.volunteer_support_cost)
+    def _team_hours(self, week) -> float:
+        """Paid hours left for encounters after programmes and meetings (booked in the ledger)."""
+        p, s = self.params, self.staff_state
+        capacity = float(s["capacity"].sum())
+        reflecting = float(np.dot(self.mode_share, np.array(self.rules["reflection cycles"]) > 0))
+        week["worked"] = {
+            "volunteer_coordination": len(self.volunteer_agents) * p.volunteer_support_cost
+            + self._induction_due,
+            "training": p.training_hours * len(self.staff_members),
+            "reflection": p.reflection_hours * len(self.staff_members) * reflecting * week["review"],
+        }
+        self._induction_due = 0.0
+        booked = sum(week["worked"].values())
+        if booked > capacity:  # programmes never take more than the paid hours
+            scale = capacity / booked
+            week["worked"] = {k: v * scale for k, v in week["worked"].items()}
+            booked = capacity
+        week["capacity"] = capacity
+        return capacity - booked
 
-    def _durations(self, took_part=None) -> np.ndarray:
-        """Encounter durations; an encounter with a citizen taking part adds the dialogue overhead."""
+    def _durations(self, week, took_part):
+        """Staff hours of each citizen's encounter, by activity, under their case's mode."""
         p, c = self.params, self.citizen_state
         wicked_fraction = np.divide(c["wicked_need"], c["need"], out=np.zeros_like(c["need"]),
                                     where=c["need"] > 0)
-        overhead = 0.0 if took_part is None else p.dialogue_overhead * took_part
-        return allocation.encounter_duration(wicked_fraction, c["resources"], p.standard_duration,
-                                             p.wicked_extra_time, p.disadvantage_extra_time, overhead)
+        saving = np.minimum(0.9, p.routine_speedup * self.routine_skill + self.process_gain)
+        pace = np.array([targets.effort(pr, p.target_effort_gain, p.target_effort_peak)
+                         for pr in self.pressure])
+        mode = week["cocreating"].astype(np.int64)
+        service = allocation.encounter_duration(
+            wicked_fraction, c["resources"], p.standard_duration, p.wicked_extra_time,
+            p.disadvantage_extra_time, 0.0, saving[mode]) / pace[mode]
+        dialogue = service * self._by_mode(week, "dialogue time") * took_part
+        audit = service * p.audit_time * self._by_mode(week, "performance targets")
+        return {"service": service, "dialogue": dialogue, "target_audit": audit,
+                "total": service + dialogue + audit, "wicked_fraction": wicked_fraction}
 
-    def _outreach_and_demand(self, u):
-        """Outreach reaches citizens of the target group first; then who asks for help."""
-        p, c = self.params, self.citizen_state
+    def _ask_for_help(self, week) -> None:
+        """Withdrawn citizens sometimes return; outreach contacts the target group; who asks."""
+        p, c, u = self.params, self.citizen_state, week["u"]
         participation.return_unprompted(c["withdrawn"], c["disappointments"], u[_ROW["return"]],
                                         p.p_return)
-        outreach_hours = p.outreach_share * p.coproduction_share * self._team_hours()
-        served = np.empty(0, dtype=np.int64)
-        used = 0.0
+        hours = self._team_hours(week)
+        week["encounter_hours"] = hours
+        outreach_hours = p.outreach_share * hours
+        reached = np.empty(0, dtype=np.int64)
         if outreach_hours > 0:
             group = self.quintile == self.outreach_group
             candidates = allocation.outreach_candidates(c["need"], group, p.need_threshold / 2)
-            served, used = allocation.serve_in_order(
-                candidates, c["need"][candidates], self._durations(1.0)[candidates],
-                outreach_hours, u[_ROW["jitter"]][candidates],
-            )
-            c["withdrawn"][served] = False  # a personal contact brings the withdrawn back
-        support = np.zeros(p.n_citizens)
-        support[served] = p.outreach_support
+            longest = self._durations(week, np.ones(p.n_citizens))["total"]
+            reached, _ = allocation.serve_in_order(candidates, c["need"][candidates],
+                                                   longest[candidates], outreach_hours,
+                                                   u[_ROW["jitter"]][candidates])
+            c["withdrawn"][reached] = False  # a personal contact brings the withdrawn back
         asking = participation.asks_for_help(c["need"], c["withdrawn"], p.need_threshold)
-        asking[served] = True
-        return asking, support, served, used
+        asking[reached] = True
+        week["asking"], week["reached"] = asking, reached
 
-    def _willingness(self, support):
+    def _decide_to_take_part(self, week) -> None:
+        """The choice to take part: expected benefit against the cost of time and fatigue."""
         p, c = self.params, self.citizen_state
+        support = np.zeros(p.n_citizens)
+        support[week["reached"]] = p.outreach_support
         neighbours = participation.neighbour_share(self.adjacency, c["took_part"])
-        return participation.willingness(
+        will = participation.willingness(
             c["efficacy"], c["trust"], c["habit"], c["expected_benefit"], neighbours,
             c["resources"], support, p.participation_cost, p.neighbour_influence,
-            p.participation_sensitivity,
+            p.participation_sensitivity, c["fatigue"] * p.fatigue_weight,
         )
+        week["took_part"] = took_part = week["asking"] & (week["u"][_ROW["take_part"]] < will)
+        week["effort"] = np.where(took_part, 0.5 + 0.5 * c["habit"], PASSIVE_EFFORT)
 
-    def _allocate_staff_time(self, u, asking, took_part, outreach_served, outreach_hours):
-        """Split cases between the modes by their share of staff time; each mode queues by its rules.
+    def _allocate_staff_time(self, week) -> None:
+        """Outreach cases first, then each mode's queue by its rules, within its share of the hours.
 
-        Co-creating time (after outreach) goes by need; customer time by voice, shifting to quick
-        cases under target pressure. A case's mode is drawn with probability coproduction_share.
+        A case falls to the co-creating mode with probability ``coproduction_share``, and that mode
+        gets that share of the hours, so both queues face the same ratio of demand to capacity.
+        When demand exceeds the hours, staff work overtime up to ``overtime_max``.
         """
-        p, c = self.params, self.citizen_state
-        hours_total = self._team_hours()
+        p, c, u = self.params, self.citizen_state, week["u"]
+        asking, cocreating, reached = week["asking"], week["cocreating"], week["reached"]
+        d = week["durations"] = self._durations(week, week["took_part"])
+        total, jitter = d["total"], u[_ROW["jitter"]]
+        outreach_used = float(total[reached].sum())
+        regular = np.maximum(week["encounter_hours"] - outreach_used, 0.0) * self.mode_share
+        ceiling = regular + self.mode_share * p.overtime_max * week["capacity"]
         pending = asking.copy()
-        pending[outreach_served] = False
-        cocreating = u[_ROW["mode"]] < p.coproduction_share
-        jitter = u[_ROW["jitter"]]
-        co_durations = self._durations(took_part)
-        cu_durations = self._durations()
+        pending[reached] = False
+        voice = c["resources"] * c["efficacy"]
+        served_parts, used = [reached], np.zeros(2)
+        for mode in (CUSTOMER, COCREATING):
+            cases = np.flatnonzero(pending & (cocreating == bool(mode)))
+            if cases.size == 0 or ceiling[mode] <= 0:
+                continue
+            dur = total[cases]
+            priority = allocation.queue_priority(
+                c["need"][cases], c["waiting"][cases], voice[cases], 1.0 - dur / dur.max(),
+                self.rules["voice in the queue"][mode],
+                self.rules["need (not arrival) in the queue"][mode], self.pressure[mode])
+            served, used[mode] = allocation.serve_in_order(cases, priority, dur, ceiling[mode],
+                                                           jitter[cases])
+            served_parts.append(served)
+            self._closed_since_review[mode] += served.size
+            self._hours_since_review[mode] += regular[mode]
+        served = np.zeros(p.n_citizens, dtype=bool)
+        served[np.concatenate(served_parts)] = True
+        week["served"] = served
+        week["overtime"] = float(np.maximum(used - regular, 0.0).sum())
+        week["demand"] = float(total[asking].sum())
+        week["waited"] = c["waiting"][served].copy()
+        c["waiting"] = np.where(asking & ~served, c["waiting"] + 1.0, 0.0)
+        w = week["worked"]
+        w["outreach"] = outreach_used
+        outside = served.copy()
+        outside[reached] = False
+        for activity in ("service", "dialogue", "target_audit"):
+            w[activity] = float(d[activity][outside].sum())
 
-        co_cases = np.flatnonzero(pending & cocreating)
-        served_co, used_co = allocation.serve_in_order(
-            co_cases, c["need"][co_cases], co_durations[co_cases],
-            p.coproduction_share * hours_total - outreach_hours, jitter[co_cases],
-        )
-        served_co = np.concatenate([outreach_served, served_co])
-
-        cu_cases = np.flatnonzero(pending & ~cocreating)
-        cu_dur = cu_durations[cu_cases]
-        longest = cu_dur.max() if cu_dur.size else 1.0
-        voice = c["resources"][cu_cases] * c["efficacy"][cu_cases]
-        priority = allocation.customer_priority(
-            c["need"][cu_cases], voice, 1.0 - cu_dur / longest, p.voice_bias, self.pressure
-        )
-        customer_hours = (1.0 - p.coproduction_share) * hours_total
-        served_cu, used_cu = allocation.serve_in_order(cu_cases, priority, cu_dur, customer_hours,
-                                                       jitter[cu_cases])
-        self._closed_since_review += served_cu.size
-        self._hours_since_review += customer_hours
-        demand = float(co_durations[asking & cocreating].sum() + cu_dur.sum()) + outreach_hours
-        hours = {"available": hours_total, "used": outreach_hours + used_co + used_cu,
-                 "demand": demand}
-        return served_co, served_cu, hours
-
-    def _volunteers_join(self, u, encounters):
-        """Each volunteer joins as many encounters as their hours allow (community-side input)."""
-        v = self.volunteer_state
+    def _volunteers_join(self, week) -> None:
+        """Volunteers join the encounters the programme asks them to, up to their hours (and beyond,
+        at a cost to their motivation, when the programme asks for more)."""
+        p, v, u = self.params, self.volunteer_state, week["u"]
         ids = np.fromiter(self.volunteer_agents, dtype=np.int64, count=len(self.volunteer_agents))
         ids.sort()
-        slots = int(self.params.volunteer_hours // self.params.standard_duration)
-        chosen, volunteer_of = volunteering.match_to_encounters(ids, slots, encounters,
-                                                                u[_ROW["volunteer_order"]])
-        volunteer_input = np.zeros(self.params.n_citizens)
-        volunteer_input[chosen] = v["skill"][volunteer_of]
-        return volunteer_input, volunteer_of
+        encounters = np.flatnonzero(week["served"])
+        wanted = u[_ROW["volunteer_wanted"]] < p.volunteer_demand
+        total = week["durations"]["total"]
+        _, _, load = volunteering.match_to_encounters(ids, p.volunteer_hours, encounters, total,
+                                                      wanted, u[_ROW["volunteer_order"]])
+        stretch = min(1.0 + p.volunteer_overwork, max(1.0, load))
+        chosen, volunteer_of, _ = volunteering.match_to_encounters(
+            ids, p.volunteer_hours * stretch, encounters, total, wanted, u[_ROW["volunteer_order"]])
+        week["volunteer_input"] = np.zeros(p.n_citizens)
+        week["volunteer_input"][chosen] = v["skill"][volunteer_of]
+        week["volunteer_of"] = volunteer_of
+        week["volunteer_load"] = load
+        week["volunteer_hours"] = float(total[chosen].sum())
 
     def _facilitation(self) -> float:
+        """How well the team facilitates citizens' input: skill where habits invite it."""
         s = self.staff_state
         return float(np.mean(s["coproduction_skill"] * s["mode_habit"]))
 
-    def _produce(self, served_co, served_cu, effort, volunteer_input):
-        """One CES production function for every encounter (Parks et al. 1981; Ostrom 1996).
+    def _produce(self, week) -> None:
+        """One CES production function for every encounter (Parks et al. 1981; Ostrom 1996), and
+        co-destruction where a co-creating encounter goes wrong.
 
-        Staff input is the team's quality (motivated staff work better); citizen input is the
-        effort the mode allows times skill; volunteers add to the community side.
+        Staff input is the team's quality (motivated staff work better, burnt-out staff worse),
+        raised by dialogue time as far as dialogue yields; citizen input is the effort offered, as
+        far as the mode invites it, times skill; volunteers add to the community side.
         """
-        p, c = self.params, self.citizen_state
-        n = p.n_citizens
-        staff_input = 0.5 + 0.5 * float(np.mean(self.staff_state["motivation"]))
-        cap = np.zeros(n)
-        cap[served_co] = 1.0
-        cap[served_cu] = p.customer_input_cap
-        served = np.zeros(n, dtype=bool)
-        served[served_co] = True
-        served[served_cu] = True
-        citizen_input, practised = learning.citizen_input(effort, c["skill"], self._facilitation(), cap)
+        p, c, s, u = self.params, self.citizen_state, self.staff_state, week["u"]
+        n, served, took_part = p.n_citizens, week["served"], week["took_part"]
+        quality = (0.5 + 0.5 * float(np.mean(s["motivation"]))) * (
+            1.0 - p.burnout_quality_loss * float(np.mean(s["burnout"])))
+        staff_input = quality * (1.0 + p.dialogue_yield * self._by_mode(week, "dialogue time") * took_part)
+        citizen_input, practised = learning.citizen_input(
+            week["effort"], c["skill"], self._facilitation(),
+            self._by_mode(week, "invitation of the citizen's input"))
         citizen_input = np.where(served, citizen_input, 0.0)
         practised = np.where(served, practised, 0.0)
+        volunteer_input = week["volunteer_input"]
         output = production.ces(staff_input, citizen_input + volunteer_input, p.substitution,
                                 p.staff_weight, p.productivity)
         diversity = production.input_diversity(staff_input, citizen_input, volunteer_input)
+        mode = week["cocreating"].astype(np.int64)
         need_before = c["need"].copy()
-        reduction, emergent = production.need_reduced(
-            output, need_before, c["wicked_need"], diversity, p.wicked_penalty, c["innovation_gain"]
-        )
-        reduction = np.where(served, reduction, 0.0)
-        emergent = np.where(served, emergent, 0.0)
-        c["need"] = need_before - reduction
-        share_left = np.divide(c["need"], need_before, out=np.ones(n), where=need_before > 0)
+        reduction, innovated, effective = production.need_reduced(
+            output, need_before, c["wicked_need"], diversity, p.wicked_penalty,
+            c["innovation_gain"], wicked_loss=p.target_gaming * self.pressure[mode])
+
+        chance = codestruction.codestruction_chance(
+            practised, float(np.mean(s["coproduction_skill"])), c["trust"], c["skill"],
+            p.p_codestruction)
+        failed = served & (u[_ROW["codestruction"]] < chance)
+        actors = 1 + (practised > 0) + (volunteer_input > 0)
+        noticed = u[_ROW["notice"]] < codestruction.noticed_chance(actors, p.accountability_diffusion)
+        harm = codestruction.harm_done(effective, failed, noticed, p.codestruction_harm)
+        reduction = np.where(served & ~failed, reduction, 0.0)
+        innovated = np.where(served & ~failed, innovated, 0.0)
+
+        share_left = np.divide(need_before - reduction, need_before, out=np.ones(n),
+                               where=need_before > 0)
         wicked_after = c["wicked_need"] * share_left
         self.wicked_value += float((c["wicked_need"] - wicked_after).sum()) / n
-        c["wicked_need"] = wicked_after
+        wicked_fraction = week["durations"]["wicked_fraction"]
+        c["need"] = need_before - reduction + harm
+        c["wicked_need"] = wicked_after + harm * wicked_fraction
         relief = np.where(served, 1.0 - share_left, 0.0)
-        return {"served": served, "practised": practised, "relief": relief,
-                "reduction": reduction, "emergent": emergent, "diversity": diversity}
+        week.update(practised=practised, relief=relief, reduction=reduction, innovated=innovated,
+                    diversity=diversity, failed=failed, harm=harm)
 
-    def _experience(self, took_part, effort, result) -> None:
-        """Learning by doing, pacification, habits, and the benefit expected from taking part."""
+    def _experience(self, week) -> None:
+        """Learning by doing, pacification, habits, fatigue, and the benefit expected from taking part."""
         p, c = self.params, self.citizen_state
-        served, practised, relief = result["served"], result["practised"], result["relief"]
+        served, practised, relief = week["served"], week["practised"], week["relief"]
         learning.learn_by_doing(c["skill"], practised, p.learning_rate)
         learning.gain_efficacy(c["efficacy"], practised, relief, p.efficacy_gain)
         learning.pacify(c["efficacy"], np.where(served, practised, 1.0), p.pacification)
         learning.practise_habit(c["habit"], served, practised, p.habit_rate, p.habit_decay)
-        payoff = relief * practised / effort
-        learning.reinforce_expected_benefit(c["expected_benefit"], took_part, payoff, p.benefit_memory)
+        learning.tire(c["fatigue"], practised, relief, p.fatigue_rate, p.fatigue_recovery)
+        payoff = relief * practised / week["effort"]
+        learning.reinforce_expected_benefit(c["expected_benefit"], week["took_part"], payoff,
+                                            p.benefit_memory)
+        c["took_part"] = week["took_part"]
 
-    def _update_trust(self, asking, result) -> None:
+    def _update_trust(self, week) -> None:
+        """Trust after requests met or not, after failures and their spread; withdrawal."""
         p, c = self.params, self.citizen_state
-        served = result["served"]
-        unmet = asking & ~served
-        trust.trust_after_request(c["trust"], served, unmet, result["relief"], result["practised"],
-                                  p.trust_gain, p.trust_loss, p.withness)
+        served, failed = week["served"], week["failed"]
+        unmet = week["asking"] & ~served
+        trust.trust_after_request(c["trust"], served & ~failed, unmet, week["relief"],
+                                  week["practised"], p.trust_gain, p.trust_loss, p.withness)
+        trust.lose_trust_after_failure(c["trust"], c["efficacy"], failed, p.codestruction_trust_loss)
+        trust.spread_distrust(c["trust"], self.adjacency, failed, p.distrust_contagion)
+        trust.revert_trust(c["trust"], c["trust_baseline"], p.trust_reversion)
         np.clip(c["trust"], 0.0, 1.0, out=c["trust"])
+        np.clip(c["efficacy"], 0.0, 1.0, out=c["efficacy"])
         c["disappointments"][served] = 0
         c["disappointments"][unmet] += 1
         participation.withdraw(c["withdrawn"], c["disappointments"], c["trust"], p.withdraw_after,
                                p.withdraw_trust)
+        c["wellbeing"] = needs.wellbeing_from_need(c["need"])
 
-    def _review(self) -> None:
-        """Every ``reflection_interval`` weeks: reflection cycles and performance reviews."""
-        p = self.params
-        if p.reflection_interval == 0 or self.steps % p.reflection_interval != 0:
+    def _review(self, week) -> None:
+        """Every ``reflection_interval`` weeks: reflection cycles, performance reviews, and the
+        chance of a process improvement."""
+        if not week["review"]:
             return
-        if p.coproduction_share > 0:
-            self.outreach_group = reflection.lagging_group(self.citizen_state["wellbeing"], self.quintile)
-            reflection.reflect(self.staff_state["coproduction_skill"], self.staff_state["mode_habit"],
-                               p.coproduction_share, p.reflection_learning)
-        if p.target_strength > 0 and self._hours_since_review > 0:
-            achieved = self._closed_since_review / self._hours_since_review
-            self.target = reflection.review_target(self.target, achieved, p.target_ratchet)
-            self.pressure = reflection.target_pressure(self.target, achieved, p.target_strength)
-        self._closed_since_review = 0.0
-        self._hours_since_review = 0.0
-
-    def _emergence(self, u, served_co, result, took_part) -> int:
-        p, c = self.params, self.citizen_state
-        new = emergence.innovate(c["innovation_gain"], served_co, result["diversity"][served_co],
-                                 c["trust"][served_co], u[_ROW["innovation"]][served_co],
-                                 p.p_innovation, p.innovation_size, p.innovation_max)
-        emergence.spread_innovations(c["innovation_gain"], self.adjacency.indptr, self.adjacency.indices,
-                                     took_part, u[_ROW["spread"]], p.innovation_spread)
-        return new
-
-    def _staff_week(self, draw, hours) -> int:
-        """Motivation, burnout, habits and turnover of staff; leavers are replaced by novices."""
         p, s = self.params, self.staff_state
-        customer_time = 1.0 - p.coproduction_share
-        workload = hours["demand"] / hours["available"] if hours["available"] > 0 else 3.0
-        s["hours_worked"] = s["capacity"] * (hours["used"] / max(float(s["capacity"].sum()), 1e-12))
-        staff.update_motivation(s["motivation"], self.pressure * customer_time, p.motivation_baseline,
-                                p.motivation_recovery, p.crowding_out)
-        staff.update_burnout(s["burnout"], workload, p.burnout_rate, p.burnout_recovery)
-        learning.practise_mode(s["mode_habit"], p.coproduction_share, p.habit_decay)
+        weight = float(np.dot(self.mode_share, self.rules["reflection cycles"]))
+        if weight > 0:
+            self.outreach_group = reflection.lagging_group(self.citizen_state["wellbeing"], self.quintile)
+            reflection.reflect(s["coproduction_skill"], s["mode_habit"], weight)
+        for mode in (CUSTOMER, COCREATING):
+            strength = self.rules["performance targets"][mode]
+            hours = self._hours_since_review[mode]
+            if strength > 0 and hours > 0:
+                achieved = self._closed_since_review[mode] / hours
+                self.target[mode] = targets.review_target(self.target[mode], achieved,
+                                                          p.target_stretch, p.target_ratchet)
+                self.pressure[mode] = targets.target_pressure(self.target[mode], achieved, strength)
+        served = week["served"]
+        if served.any():
+            self._routine_share = 1.0 - float(week["durations"]["wicked_fraction"][served].mean())
+        self.process_gain = emergence.process_innovation(
+            self.process_gain, week["team_draw"][0], p.p_process_innovation * self._routine_share,
+            p.process_innovation_size, p.process_innovation_max)
+        self._closed_since_review[:] = 0.0
+        self._hours_since_review[:] = 0.0
+
+    def _emerge(self, week) -> None:
+        """Encounters, in either mode, may innovate; innovations spread along the network."""
+        p, c, u = self.params, self.citizen_state, week["u"]
+        served = np.flatnonzero(week["served"] & ~week["failed"])
+        self.innovations += emergence.innovate(
+            c["innovation_gain"], served, week["diversity"][served], c["trust"][served],
+            u[_ROW["innovation"]][served], p.p_innovation, p.innovation_size, p.innovation_max)
+        emergence.spread_innovations(c["innovation_gain"], self.adjacency.indptr,
+                                     self.adjacency.indices, week["took_part"], u[_ROW["spread"]],
+                                     p.innovation_spread)
+
+    def _staff_week(self, week) -> None:
+        """Motivation, burnout, habits, routines, training and turnover; leavers are replaced."""
+        p, s = self.params, self.staff_state
+        m = len(self.staff_members)
+        available = week["capacity"]
+        workload = week["demand"] / week["encounter_hours"] if week["encounter_hours"] > 0 else 3.0
+        s["hours_worked"] = s["capacity"] * ((sum(week["worked"].values()) + week["overtime"])
+                                             / max(available, 1e-12))
+        strain = p.role_strain * (1.0 - s["coproduction_skill"]) * float(week["failed"].sum()) / m
+        staff.update_burnout(s["burnout"], workload, p.burnout_rate, p.burnout_recovery, strain)
+        staff.update_motivation(s["motivation"], float(np.dot(self.mode_share, self.pressure)),
+                                p.motivation_baseline, p.motivation_recovery, p.crowding_out,
+                                s["burnout"])
+        invited = float(np.dot(self.mode_share, self.rules["invitation of the citizen's input"]))
+        learning.practise_mode(s["mode_habit"], invited, p.habit_decay)
+        self.routine_skill += (np.array(self.rules["standardisation (routine learning)"])
+                               * self.mode_share * (1.0 - self.routine_skill))
+        staff.train(s["coproduction_skill"], p.training_hours, p.training_effect)
         s["tenure"] += 1
-        leavers = staff.leaving(s["motivation"], s["burnout"], draw, p.p_staff_leave, p.p_quit,
-                                p.quit_motivation, p.quit_burnout)
+        leavers = staff.leaving(s["motivation"], s["burnout"], week["staff_draw"], p.p_staff_leave,
+                                p.p_quit, p.motivation_baseline, p.quit_motivation)
         for j in leavers:
             self.staff_members[j].remove()
             s["motivation"][j] = p.motivation_baseline
@@ -407,14 +521,17 @@ class CoproductionModel(mesa.Model):
             s["burnout"][j] = 0.0
             s["tenure"][j] = 0
             self.staff_members[j] = Staff(self, int(j))
-        return int(leavers.size)
+        week["hires"] = int(leavers.size)
 
-    def _volunteer_week(self, u, volunteer_of) -> None:
-        p, c, v = self.params, self.citizen_state, self.volunteer_state
+    def _volunteer_week(self, week) -> None:
+        """Volunteers learn, lose heart when unused or overloaded, leave; engaged citizens join."""
+        p, c, v, u = self.params, self.citizen_state, self.volunteer_state, week["u"]
         used = np.zeros(p.n_citizens, dtype=bool)
-        used[volunteer_of] = True
+        used[week["volunteer_of"]] = True
         active = v["active"]
-        volunteering.after_week(v["motivation"], v["skill"], used & active, p.learning_rate)
+        overload = max(0.0, week["volunteer_load"] - 1.0)
+        volunteering.after_week(v["motivation"], v["skill"], active & (used | (overload > 0)),
+                                p.learning_rate, overload, p.volunteer_overload_strain)
         v["tenure"][active] += 1
         ids = np.flatnonzero(active)
         for i in volunteering.volunteers_leaving(ids, v["motivation"], u[_ROW["volunteer_churn"]],
@@ -429,21 +546,42 @@ class CoproductionModel(mesa.Model):
             v["skill"][i] = c["skill"][i]
             v["tenure"][i] = 0
             self.volunteer_agents[int(i)] = Volunteer(self, int(i))
+            self._induction_due += p.volunteer_induction
 
     # --- measurement ---------------------------------------------------------------------------------
-    def _measure(self, reduction, emergent, closed, hires, took_part, in_need) -> None:
-        """The metrics of MODEL.md section 4 for this step."""
+    def _empty_week(self) -> dict[str, Any]:
+        n = self.params.n_citizens
+        zeros = np.zeros(n)
+        return {"reduction": zeros, "innovated": zeros, "communal": zeros, "avoided": zeros,
+                "harm": zeros, "served": np.zeros(n, dtype=bool), "took_part": np.zeros(n, dtype=bool),
+                "asking": np.zeros(n, dtype=bool), "practised": zeros, "waited": zeros,
+                "durations": {"service": zeros, "dialogue": zeros}, "volunteer_hours": 0.0,
+                "worked": {}, "capacity": float(self.staff_state["capacity"].sum()),
+                "overtime": 0.0, "hires": 0}
+
+    def _measure(self, week) -> None:
+        """The metrics (docs/ODD.md, section 4) and the hours ledger for this step."""
         p, c, s = self.params, self.citizen_state, self.staff_state
         n = p.n_citizens
         wellbeing = c["wellbeing"]
-        with_need = (c["need"] > p.need_threshold)
-        cost = (float(s["capacity"].sum()) + hires * p.hiring_cost) / n
-        public_value = float(reduction.sum()) / n
         withdrawn = c["withdrawn"]
+        with_need = c["need"] > p.need_threshold
+        in_need = int((week["asking"] | (withdrawn & with_need)).sum())
+        served = week["served"]
+        ledger = costs.ledger(week["worked"], week["capacity"], week["overtime"],
+                              p.overtime_premium, week["hires"], p.hiring_cost, n)
+        cost = sum(ledger.values())
+        destroyed = float(week["harm"].sum()) / n
+        emergent = (float(week["innovated"].sum() + week["communal"].sum() + week["avoided"].sum())
+                    / n - destroyed)
+        public_value = float(week["reduction"].sum() - week["innovated"].sum()) / n + emergent
+        d = week["durations"]
+        citizen_hours = float(((d["service"] + d["dialogue"]) * (1.0 + week["practised"]))[served].sum())
+        social = cost + p.citizen_time_value * (citizen_hours + week["volunteer_hours"]) / n
         self.metrics = {
             "public_value": public_value,
-            "emergent_value": float(emergent.sum()) / n,
-            "participation_rate": float(took_part.sum()) / in_need if in_need else 0.0,
+            "emergent_value": emergent,
+            "participation_rate": float(week["took_part"].sum()) / in_need if in_need else 0.0,
             "volunteers": float(len(self.volunteer_agents)),
             "mean_trust": float(c["trust"].mean()),
             "mean_efficacy": float(c["efficacy"].mean()),
@@ -453,11 +591,15 @@ class CoproductionModel(mesa.Model):
             "unmet_need": float(c["need"][~withdrawn & with_need].sum()) / n,
             "hidden_need": float(c["need"][withdrawn].sum()) / n,
             "staff_motivation": float(s["motivation"].mean()),
-            "staff_turnover": hires / len(self.staff_members),
+            "staff_turnover": week["hires"] / len(self.staff_members),
             "cost": cost,
             "value_per_cost": public_value / cost if cost > 0 else 0.0,
-            "throughput": float(closed),
+            "throughput": float(served.sum()),
             "innovations": float(self.innovations),
+            "social_cost": social,
+            "waiting_time": float(week["waited"].mean()) if week["waited"].size else 0.0,
+            "value_destroyed": destroyed,
+            **ledger,
         }
 
     def _sample_agents(self) -> None:

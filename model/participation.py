@@ -1,4 +1,4 @@
-"""Demand and participation: who asks for help, who takes part, who withdraws (MODEL.md step 2)."""
+"""Demand and participation: who asks for help, who takes part, who withdraws (ODD 1.3, step 2)."""
 
 from __future__ import annotations
 
@@ -33,15 +33,16 @@ def neighbour_share(adjacency, taking_part):
 
 
 def willingness(efficacy, trust, habit, expected_benefit, neighbours, resources, support,
-                participation_cost, neighbour_influence, sensitivity):
-    """Probability of taking part: expected benefit against the cost of time (MODEL.md step 2).
+                participation_cost, neighbour_influence, sensitivity, fatigue=0.0):
+    """Probability of taking part: expected benefit against the cost of time (ODD 1.3, step 2).
 
     Benefit: efficacy (sense of agency), trust, habit, the benefit taking part brought before, and
     neighbours taking part (conditional cooperation). Cost: time, higher for fewer resources,
-    lowered by outreach support. A logistic choice.
+    lowered by outreach support, and participation fatigue (effort that brought little). A
+    logistic choice.
     """
     benefit = (efficacy + trust + habit + expected_benefit + neighbour_influence * neighbours) / (
         4.0 + neighbour_influence
     )
-    cost = participation_cost * (1.0 - resources) * (1.0 - support)
+    cost = participation_cost * (1.0 - resources) * (1.0 - support) + fatigue
     return 1.0 / (1.0 + np.exp(-sensitivity * (benefit - cost)))

@@ -60,17 +60,21 @@ def wicked_productivity(diversity, wicked_penalty: float):
     return 1.0 - wicked_penalty * (1.0 - np.asarray(diversity, dtype=float))
 
 
-def need_reduced(output, need, wicked_need, diversity, wicked_penalty: float, innovation_gain):
+def need_reduced(output, need, wicked_need, diversity, wicked_penalty: float, innovation_gain,
+                 wicked_loss=0.0):
     """Need reduced by an encounter, and the part of it due to innovations (emergent value).
 
     The encounter's output works fully on simple need and at ``wicked_productivity`` on the wicked
-    part of the need; local innovations multiply the output by ``1 + innovation_gain``.
-    Returns ``(reduction, emergent)``; the reduction never exceeds the need.
+    part of the need, less ``wicked_loss`` (input withdrawn from unmeasured work under target
+    pressure: gaming); local innovations multiply the output by ``1 + innovation_gain``.
+    Returns ``(reduction, emergent, effective)``; the reduction never exceeds the need, and
+    ``effective`` is the planned output before the cap (what a failed encounter can destroy).
     """
     need = np.asarray(need, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         wicked_fraction = np.where(need > 0, wicked_need / need, 0.0)
-    effective = output * (1.0 - wicked_fraction * (1.0 - wicked_productivity(diversity, wicked_penalty)))
+    on_wicked = wicked_productivity(diversity, wicked_penalty) * (1.0 - np.asarray(wicked_loss))
+    effective = output * (1.0 - wicked_fraction * (1.0 - on_wicked))
     planned = np.minimum(need, effective)
     reduction = np.minimum(need, effective * (1.0 + innovation_gain))
-    return reduction, reduction - planned
+    return reduction, reduction - planned, effective

@@ -1,9 +1,9 @@
-"""Team reviews (MODEL.md step 6).
+"""Team reviews (ODD 1.3, step 6): reflection cycles.
 
-Co-creating teams run reflection cycles (action research: plan, act, observe, reflect): they
+Teams that reflect (a rule of the co-creating mode: action research, plan, act, observe, reflect)
 compare results with intentions, redirect outreach to the group that lags, and change their
-interactional habits and skills (learning in organizations). Under targets the review is a
-performance review: a met target is ratcheted up.
+interactional habits and skills (learning in organizations). Performance reviews under targets are
+in ``targets``.
 """
 
 from __future__ import annotations
@@ -19,30 +19,13 @@ def lagging_group(wellbeing, resource_quintile):
     return int(np.argmin(means))
 
 
-def reflect(coproduction_skill, mode_habit, coproduction_share, reflection_learning):
-    """Reflection changes staff skill and interactional habits, in proportion to co-creating time.
+def reflect(coproduction_skill, mode_habit, reflection_weight):
+    """Reflection changes staff skill and interactional habits.
 
-    Skill grows with diminishing returns; habits move toward the co-creating mode as far as the
-    team works in it. Updates in place.
+    ``reflection_weight`` is the reflection learning of each mode weighted by the time worked in
+    it. Skill grows with diminishing returns; habits move toward inviting citizens' input.
+    Updates in place.
     """
-    step = reflection_learning * coproduction_share
+    step = reflection_weight
     coproduction_skill += step * (1.0 - coproduction_skill)
     mode_habit += step * (1.0 - mode_habit)
-
-
-def review_target(target, achieved, ratchet):
-    """Performance review: the first review sets the target at what was achieved; a met target rises."""
-    if target is None:
-        return achieved
-    if achieved >= target:
-        return target * (1.0 + ratchet)
-    return target
-
-
-def target_pressure(target, achieved, target_strength):
-    """Pressure staff feel from targets, in [0, 1]: the strength, scaled up when the target is missed."""
-    if target is None or target_strength == 0:
-        return 0.0 if target_strength == 0 else target_strength
-    if achieved <= 0:
-        return min(1.0, 2 * target_strength)
-    return float(min(1.0, target_strength * target / achieved))

@@ -13,3 +13,23 @@ def trust_after_request(trust, served, unmet, relief, practised, trust_gain, tru
     room = 1.0 - trust[served]
     trust[served] += (trust_gain * relief[served] + withness * practised[served]) * room
     trust[unmet] -= trust_loss * trust[unmet]
+
+
+def revert_trust(trust, baseline, reversion):
+    """Trust drifts back toward each citizen's baseline (about 0.40 on average, lower with fewer
+    resources: OECD 2024): one encounter's effect fades. Updates in place."""
+    trust += reversion * (baseline - trust)
+
+
+def lose_trust_after_failure(trust, efficacy, failed, loss):
+    """An encounter that went wrong costs the citizen trust and efficacy (co-destruction)."""
+    trust[failed] -= loss * trust[failed]
+    efficacy[failed] -= loss * efficacy[failed]
+
+
+def spread_distrust(trust, adjacency, failed, contagion):
+    """Negative emergence: neighbours of a citizen whose encounter went wrong lose some trust."""
+    if contagion <= 0 or not failed.any():
+        return
+    exposure = adjacency @ failed.astype(float)
+    trust *= (1.0 - contagion) ** exposure

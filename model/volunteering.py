@@ -1,7 +1,7 @@
-"""Volunteers (MODEL.md steps 4 and 8): recruited from engaged citizens, partners in encounters.
+"""Volunteers (ODD 1.3, steps 4 and 8): recruited from engaged citizens, partners in encounters.
 
 Volunteers join encounters on the community side of the production function, learn by doing,
-lose heart when unused and leave at a base rate (about a third a year: CNCS 2009).
+lose heart when unused or overloaded, and leave at a base rate (about a third a year: CNCS 2009).
 """
 
 from __future__ import annotations
@@ -25,24 +25,40 @@ def recruit(is_volunteer, efficacy, habit, resources, withdrawn, draw, recruitme
     return np.flatnonzero(eligible & (draw < recruitment))[:room]
 
 
-def match_to_encounters(volunteer_ids, slots_each, encounters, order_draw):
-    """Volunteers join encounters, at most one each, encounters picked in a random order.
+def match_to_encounters(volunteer_ids, hours_each, encounters, durations, wanted, order_draw):
+    """Volunteers join the encounters the programme asks them to, in a random order, hour by hour.
 
-    Returns ``(encounter_citizens, volunteer_of_each)`` aligned arrays.
+    ``wanted`` marks the encounters the programme asks a volunteer to join; ``durations`` are their
+    real lengths (a co-creating encounter takes longer than a standard one). Volunteers fill those
+    encounters in turn until their hours run out. Returns ``(encounter_citizens, volunteer_of_each,
+    load)``: ``load`` is the hours asked for over the hours available (above 1: overload).
     """
-    if volunteer_ids.size == 0 or slots_each <= 0 or encounters.size == 0:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    slots = np.repeat(volunteer_ids, slots_each)
-    k = min(slots.size, encounters.size)
-    chosen = encounters[np.argsort(order_draw[encounters], kind="stable")[:k]]
-    return chosen, slots[:k]
+    empty = np.empty(0, dtype=np.int64)
+    asked = encounters[wanted[encounters]] if encounters.size else empty
+    hours_asked = float(durations[asked].sum())
+    available = hours_each * volunteer_ids.size
+    load = hours_asked / available if available > 0 else 0.0
+    if volunteer_ids.size == 0 or hours_each <= 0 or asked.size == 0:
+        return empty, empty, load
+    asked = asked[np.argsort(order_draw[asked], kind="stable")]
+    cum = np.cumsum(durations[asked])
+    k = int(np.searchsorted(cum, available, side="right"))
+    chosen = asked[:k]
+    # volunteer v takes the encounters whose cumulative hours fall in its share of the hours
+    which = np.minimum((cum[:k] - 1e-12) // hours_each, volunteer_ids.size - 1).astype(np.int64)
+    return chosen, volunteer_ids[which], load
 
 
-def after_week(motivation, skill, used, learning_rate):
-    """Used volunteers learn and find meaning; unused ones lose heart."""
+def after_week(motivation, skill, used, learning_rate, overload=0.0, overload_strain=0.0):
+    """Used volunteers learn and find meaning; unused ones lose heart; overloaded ones burn out.
+
+    ``overload`` is the load beyond the hours offered (0 when the programme asks no more than the
+    volunteers give).
+    """
     skill[used] += learning_rate * (1.0 - skill[used])
     motivation += 0.1 * (used.astype(float) - motivation)
+    motivation -= overload_strain * overload * motivation * used
+    np.clip(motivation, 0.0, 1.0, out=motivation)
 
 
 def volunteers_leaving(volunteer_ids, motivation, draw, churn):

@@ -24,6 +24,7 @@ from pathlib import Path
 import markdown
 import solara
 import solara.lab
+from reacton import ipywidgets as rw
 
 try:
     import coprosim  # noqa: F401  (the package is installed editable in the project's venv)
@@ -80,7 +81,8 @@ CSS = """
 .solara-content-main, .v-application--wrap > div { padding: 0 !important; }
 div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .cp-page { display: grid; grid-template-columns: 290px minmax(0, 1fr); gap: 10px;
-           height: 100vh; padding: 6px 10px; box-sizing: border-box; font-size: 15px; }
+           height: 100vh; padding: 6px 10px; box-sizing: border-box;
+           font-size: clamp(15px, 1.05vw, 21px); }
 .cp-controls { overflow-y: auto; min-height: 0; padding-right: 4px; }
 .cp-controls .v-card { margin-bottom: 8px !important; }
 .cp-main { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
@@ -90,37 +92,38 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .cp-main .v-window, .cp-main .v-window__container, .cp-main .v-window-item { height: 100%; }
 .cp-tabbody { flex: 1 1 auto; min-height: 0; overflow-y: auto; overflow-x: hidden; }
 .cp-sim { height: calc(100vh - 56px); display: grid; min-height: 0;
-          grid-template-rows: auto minmax(0, 54fr) auto minmax(0, 46fr); gap: 4px; }
+          grid-template-rows: auto minmax(0, 50fr) auto minmax(0, 50fr); gap: 4px; }
+.cp-legendrow { display: flex; justify-content: space-between; align-items: center; }
 .cp-status { display: flex; gap: 18px; align-items: baseline; flex-wrap: wrap; }
-.cp-week { font-size: 28px; font-weight: 700; }
-.cp-running { font-size: 16px; color: #333; }
+.cp-week { font-size: clamp(26px, 2vw, 40px); font-weight: 700; }
+.cp-running { font-size: 1.05em; color: #333; }
 .cp-top { display: grid; gap: 10px; min-height: 0; }
 .cp-top.one { grid-template-columns: minmax(0, auto) minmax(300px, 1fr); }
 .cp-top.two { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) minmax(300px, 0.95fr); }
 .cp-net { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
-.cp-net-title { font-weight: 700; font-size: 17px; line-height: 1.2; }
+.cp-net-title { font-weight: 700; font-size: 1.1em; line-height: 1.2; }
 .cp-fill { flex: 1 1 auto; min-height: 0; width: 100%; height: 100%; object-fit: contain;
            object-position: left top; }
 .cp-side { overflow: hidden; min-height: 0; display: flex; flex-direction: column; gap: 6px; }
-.cp-legend { display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 15px; align-items: center; }
+.cp-legend { display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 1em; align-items: center; }
 .cp-legend .sw { display: inline-block; width: 14px; height: 14px; border-radius: 50%;
                  margin-right: 5px; vertical-align: -2px; }
-.cp-tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(128px, 1fr));
+.cp-tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(8.5em, 1fr));
             gap: 6px; }
 .cp-tile { padding: 3px 10px; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,0.25); }
-.cp-tile .k { font-size: 14px; color: #444; line-height: 1.2; }
-.cp-tile .v { font-size: 24px; font-weight: 700; line-height: 1.2; }
-.cp-tile .g { font-size: 13px; color: #666; }
-.cp-table { border-collapse: collapse; font-size: 15px; width: 100%; }
+.cp-tile .k { font-size: 0.93em; color: #444; line-height: 1.2; }
+.cp-tile .v { font-size: 1.6em; font-weight: 700; line-height: 1.2; }
+.cp-tile .g { font-size: 0.87em; color: #666; }
+.cp-table { border-collapse: collapse; font-size: 1em; width: 100%; }
 .cp-table th, .cp-table td { padding: 2px 6px; border-bottom: 1px solid #ddd; }
 .cp-table td:not(:first-child), .cp-table th:not(:first-child) { text-align: right; }
-.cp-table td.n { font-weight: 700; font-size: 17px; }
-.cp-table .g { color: #666; font-size: 13px; font-weight: 400; }
+.cp-table td.n { font-weight: 700; font-size: 1.12em; }
+.cp-table .g { color: #666; font-size: 0.8em; font-weight: 400; }
 .cp-charts { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 10px;
              min-height: 0; }
 .cp-chart { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
-.cp-chart .t { font-weight: 700; font-size: 16px; line-height: 1.2; }
-.cp-chart .d { font-size: 13px; color: #444; line-height: 1.2; min-height: 2.4em; }
+.cp-chart .t { font-weight: 700; font-size: 1.07em; line-height: 1.2; }
+.cp-chart .d { font-size: 0.87em; color: #444; line-height: 1.2; min-height: 3.6em; }
 .cp-more { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
            gap: 12px; padding: 8px 0 30px 0; }
 .cp-more .cp-fill { height: auto; }
@@ -142,7 +145,10 @@ def Prose(text: str):
 
 
 def _html(text: str, classes: list[str] | None = None, tag: str = "div"):
-    solara.HTML(tag=tag, unsafe_innerHTML=text, classes=classes or [])
+    """Raw HTML as a widget element (no component layer: the simulation view re-renders weekly,
+    and fewer components make a faster week)."""
+    return solara.widgets.HTML.element(tag=tag, unsafe_innerHTML=text,
+                                       attributes={"class": " ".join(classes or [])})
 
 
 def _div(classes: str, style: str = ""):
@@ -212,6 +218,17 @@ def ParameterSlider(spec: SliderSpec, value, on_value, why_not: str | None = Non
 
 
 @solara.component
+def SliderGroup(title: str, open_at_start: bool = False, children=[]):  # noqa: B006 (Solara API)
+    """A group of sliders that is built only while open (the page has about a hundred)."""
+    is_open, set_open = solara.use_state(open_at_start)
+    solara.Button(("▾ " if is_open else "▸ ") + title, text=True, small=True,
+                  on_click=lambda: set_open(not is_open),
+                  style={"text-transform": "none", "font-size": "15px", "padding": "0 4px"})
+    if is_open:
+        solara.Column(children=children, gap="0px", style={"padding-left": "10px"})
+
+
+@solara.component
 def ParameterPanels(settings: Settings, on_change):
     """The parameters in groups. A slider that cannot act under the rules chosen is disabled with
     the reason; side by side, the rules that make the two regimes are each regime's own."""
@@ -221,7 +238,7 @@ def ParameterPanels(settings: Settings, on_change):
     except ParameterError:
         regimes = []
     for group, specs in SLIDERS.items():
-        with solara.Details(group, expand=group == "Regime rules"):
+        with SliderGroup(group, open_at_start=group == "Regime rules"):
             for spec in specs:
                 why_not = inert_everywhere(spec.name, regimes)
                 if spec.name in locked:
@@ -340,8 +357,10 @@ def _draw(make):
 
 
 def _show(image, classes=("cp-fill",)) -> None:
+    """A picture (PNG or JPEG bytes) as an image widget element, or the drawing error."""
     if isinstance(image, bytes):
-        solara.Image(image, classes=list(classes))
+        kind = "jpeg" if image[:2] == b"\xff\xd8" else "png"
+        rw.Image(value=image, format=kind, _dom_classes=list(classes))
     else:
         solara.Error(str(image))
 
@@ -419,9 +438,9 @@ def SimulationView(session: Session, version: solara.Reactive, more: solara.Reac
     with _div("cp-sim"):
         with _div("cp-status"):
             suffix = " (both regimes)" if len(snap.runs) > 1 else ""
-            solara.Text(f"Week {snap.week}{suffix}", classes=["cp-week"])
+            _html(f"Week {snap.week}{suffix}", ["cp-week"], tag="span")
             description = session.settings.describe() if session.settings else ""
-            solara.Text(f"Running: {description}", classes=["cp-running"])
+            _html(f"Running: {html.escape(description)}", ["cp-running"], tag="span")
             if session.error:
                 solara.Error(session.error, dense=True)
         with _div("cp-top two" if len(snap.runs) > 1 else "cp-top one"):
@@ -430,12 +449,14 @@ def SimulationView(session: Session, version: solara.Reactive, more: solara.Reac
             with _div("cp-side"):
                 NetworkLegend(snap)
                 Headlines(session, snap)
-        _html(chart_legend(session, snap), ["cp-legend"])
+        with _div("cp-legendrow"):
+            _html(chart_legend(session, snap), ["cp-legend"])
+            solara.Button("Hide more charts" if more.value else "More charts below ▾",
+                          on_click=lambda: more.set(not more.value), text=True, small=True,
+                          style={"text-transform": "none", "font-size": "15px"})
         with _div("cp-charts"):
             for spec in key:
                 ChartView(session, snap, spec)
-    solara.Button("Fewer charts" if more.value else "More charts (scroll down)",
-                  on_click=lambda: more.set(not more.value), text=True, small=True)
     if more.value:
         with _div("cp-more"):
             for spec in available_charts(MORE_CHARTS, metrics):
@@ -646,13 +667,17 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
                 with solara.lab.Tab("Simulation"):
                     with _div("cp-tabbody"):
                         SimulationView(session, version, more)
+                # the other tabs are built only while shown: every element on the page
+                # costs time each week (the whole tree is reconciled)
                 with solara.lab.Tab("Explain the ideas"):
-                    with _div("cp-tabbody", "height: calc(100vh - 50px)"):
-                        ExplainView(on_setup)
+                    if tab.value == 1:
+                        with _div("cp-tabbody", "height: calc(100vh - 50px)"):
+                            ExplainView(on_setup)
                 if lessons:
                     with solara.lab.Tab("Lessons"):
-                        with _div("cp-tabbody", "height: calc(100vh - 50px)"):
-                            LessonsView(lessons, on_setup)
+                        if tab.value == 2:
+                            with _div("cp-tabbody", "height: calc(100vh - 50px)"):
+                                LessonsView(lessons, on_setup)
 
 
 def _difference(before: Settings, after: Settings) -> str:

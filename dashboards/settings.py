@@ -68,17 +68,25 @@ class SliderSpec:
 
 
 # The main parameters, grouped as a lecture would introduce them: (parameter, label, step).
-# Every other parameter of Params gets a slider in "More parameters", so a new one shows up.
+# Parameters the model does not have are skipped. Every other parameter gets a slider in a
+# "More: <group>" panel, grouped by Params' own ``group`` metadata, so a new one shows up.
 SLIDER_GROUPS: dict[str, list[tuple[str, str, float]]] = {
     "Regime rules": [
         ("coproduction_share", "Co-production share", 0.05),
         ("voice_bias", "Voice bias (NPM queue)", 0.05),
         ("target_strength", "Performance targets", 0.05),
         ("customer_input_cap", "Citizen input allowed as customer", 0.05),
-        ("outreach_share", "Outreach share", 0.05),
-        ("dialogue_overhead", "Dialogue overhead", 0.1),
+        ("customer_invitation", "Citizen input invited (customer)", 0.05),
+        ("cocreating_invitation", "Citizen input invited (co-creating)", 0.05),
+        ("elite_capture", "Elite capture (co-creating agenda)", 0.05),
+        ("dialogue_overhead", "Dialogue overhead", 0.05),
         ("reflection_interval", "Reflection interval", 1),
-        ("reflection_learning", "Learning per reflection cycle", 0.01),
+        ("reflection_learning", "Learning per reflection cycle", 0.005),
+    ],
+    "Programmes": [
+        ("outreach_share", "Outreach share", 0.05),
+        ("training_hours", "Training hours", 0.5),
+        ("volunteer_recruitment", "Volunteer recruitment", 0.005),
     ],
     "Citizens": [
         ("n_citizens", "Citizens", 10),
@@ -90,14 +98,14 @@ SLIDER_GROUPS: dict[str, list[tuple[str, str, float]]] = {
         ("withness", "Withness (trust from partnership)", 0.005),
         ("neighbour_influence", "Neighbours' example", 0.1),
     ],
-    "Production and emergence": [
+    "Production, emergence and co-destruction": [
         ("substitution", "Substitution (rho)", 0.1),
         ("p_innovation", "Chance of an innovation", 0.005),
+        ("p_codestruction", "Chance an encounter goes wrong", 0.05),
     ],
-    "Staff and volunteers": [
+    "Staff": [
         ("staff_per_1000", "Staff per 1,000 citizens", 0.5),
         ("crowding_out", "Motivation crowding-out", 0.005),
-        ("volunteer_recruitment", "Volunteer recruitment", 0.005),
     ],
 }
 MORE_GROUP = "More parameters"
@@ -114,6 +122,14 @@ LABELS = {
     "innovation_spread": "Spread of innovations", "network_rewiring": "Network rewiring",
     "network_degree": "Neighbours per citizen", "hiring_cost": "Cost of hiring",
     "initial_coproduction_skill": "Staff's starting co-production skill",
+    "customer_dialogue_overhead": "Dialogue overhead (customer)",
+    "cocreating_target_strength": "Performance targets (co-creating)",
+    "customer_reflection_learning": "Learning per review (customer)",
+    "customer_need_priority": "Queue by need (customer)",
+    "cocreating_need_priority": "Queue by need (co-creating)",
+    "cocreating_routine_learning": "Routine learning (co-creating)",
+    "routine_learning": "Routine learning (customer)", "trust_level": "Starting trust",
+    "citizen_time_value": "Shadow price of citizens' hours",
 }
 
 
@@ -176,10 +192,12 @@ def build_sliders() -> dict[str, list[SliderSpec]]:
         if specs:
             groups[group] = specs
     curated = {s.name for specs in groups.values() for s in specs}
-    rest = [slider_spec(name) for name in Params.field_names()
-            if name not in curated and name not in NOT_A_SLIDER]
-    if rest:
-        groups[MORE_GROUP] = rest
+    for name in Params.field_names():
+        if name in curated or name in NOT_A_SLIDER:
+            continue
+        group = str(Params.spec(name).get("group", "")).strip()
+        title = f"More: {group}" if group else MORE_GROUP
+        groups.setdefault(title, []).append(slider_spec(name))
     return groups
 
 

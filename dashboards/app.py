@@ -65,17 +65,25 @@ DEFAULT_SPEED = 5
 MAX_FRAMES_PER_SECOND = 8  # above this, Play steps several weeks per picture to keep its speed
 
 
-def _hide_solara_badge() -> None:
-    """No 'This website runs on Solara' badge: it covers a chart on a projector."""
+SESSION_CULL = "2m"  # a closed tab's session is freed after this (Solara's default: 24 h)
+
+
+def _classroom_server_settings() -> None:
+    """No 'This website runs on Solara' badge (it covers a chart on a projector), and sessions
+    freed soon after their tab closes, unless the environment says otherwise."""
+    import os
+
     try:
         import solara.server.settings as server_settings
 
         server_settings.theme.show_banner = False
+        if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
+            server_settings.kernel.cull_timeout = SESSION_CULL
     except (ImportError, AttributeError):  # pragma: no cover - older or newer Solara
         pass
 
 
-_hide_solara_badge()
+_classroom_server_settings()
 
 CSS = """
 .solara-content-main, .v-application--wrap > div { padding: 0 !important; }

@@ -1,6 +1,7 @@
 """coprosim on Mesa's own SolaraViz: one regime, Mesa's controls and Mesa's matplotlib plots.
 
-Start it with ``solara run dashboards/mesa_app.py`` (offline: matplotlib only, nothing fetched).
+Start it with ``coprosim dashboard --mesa`` (port 8766, beside the main page's 8765) or
+``.venv/bin/solara run dashboards/mesa_app.py`` (offline: matplotlib only, nothing fetched).
 
 This page is the plain Mesa way of showing the model: ``mesa.visualization.SolaraViz`` with its
 ModelController (Reset, Play/Pause, Step), model parameters as Mesa user inputs, Mesa's
@@ -13,11 +14,15 @@ How the inputs reach the model: on Reset, SolaraViz calls ``CoproductionModel(**
 scenario select sets the preset (its regime rules); the sliders are the parameters that no preset
 sets (population, inequality, ...), so a slider never silently overrides the scenario's rules.
 Their ranges and defaults come from ``Params.spec`` (via ``dashboards.settings``), so a slider
-cannot produce a value the model refuses. Changes take effect when Reset is pressed.
+cannot produce a value the model refuses. Changes take effect when Reset is pressed. A bad
+seed does not reach the model: the run starts with the default seed and the page says so (Mesa
+would otherwise replace the page with a traceback). "This run" lists the values the running
+model was built with (Mesa's sliders show their value only while dragged).
 """
 
 from __future__ import annotations
 
+import html
 import sys
 import warnings
 from pathlib import Path
@@ -25,7 +30,7 @@ from pathlib import Path
 import solara
 
 try:
-    import model  # noqa: F401  (the package is installed editable in the project's venv)
+    import coprosim  # noqa: F401  (the package is installed editable in the project's venv)
 except ModuleNotFoundError:  # run from a plain checkout: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,9 +39,23 @@ with warnings.catch_warnings():  # Solara's hook check flags Mesa's own Componen
     from mesa.visualization import SolaraViz, make_plot_component
     from mesa.visualization.utils import update_counter
 
-from coprosim.dashboards.figures import NetworkPicture, NetworkSnapshot, regime_colour
-from coprosim.dashboards.settings import DEFAULT_SCENARIO, DEFAULT_SEED, SCENARIO_LABELS, SLIDERS
-from coprosim.model import PRESETS, CoproductionModel, Params
+from coprosim.dashboards.figures import (
+    CITIZEN_STATES,
+    STATE_COLOURS,
+    STATE_LABELS,
+    NetworkPicture,
+    NetworkSnapshot,
+    regime_colour,
+)
+from coprosim.dashboards.settings import (
+    DEFAULT_SCENARIO,
+    DEFAULT_SEED,
+    SLIDERS,
+    format_value,
+    parse_seed,
+    scenario_label,
+)
+from coprosim.model import PRESETS, CoproductionModel, ParameterError, Params
 
 NAME = "coprosim on Mesa SolaraViz"
 
@@ -73,6 +92,27 @@ def model_params() -> dict:
     return params
 
 
+class MesaPageModel(CoproductionModel):
+    """The model as SolaraViz builds it on Reset, with a typed seed checked first.
+
+    A seed that is not a whole number in range does not raise (which would put a traceback in
+    the page): the run uses the default seed and ``input_error`` says why, for the page to show.
+    """
+
+    def __init__(self, scenario: str = DEFAULT_SCENARIO, seed=DEFAULT_SEED, **kwargs):
+        self.input_error = None
+        try:
+            seed = parse_seed(str(seed))
+        except ParameterError as exc:
+            self.input_error = f"{exc}. This run uses seed {DEFAULT_SEED} instead."
+            seed = DEFAULT_SEED
+        if scenario not in PRESETS:
+            self.input_error = f"scenario: unknown scenario {scenario!r}; using {DEFAULT_SCENARIO}"
+            scenario = DEFAULT_SCENARIO
+        super().__init__(scenario=scenario, seed=seed, **kwargs)
+        self.seed_used = seed
+
+
 def _titled(title: str, ylim: tuple[float, float] | None = None):
     def post_process(ax) -> None:
         ax.set_title(title, fontsize=11, loc="left")
@@ -93,15 +133,39 @@ def NetworkView(model: CoproductionModel):
     """
     update_counter.get()
     picture = solara.use_memo(
-        lambda: NetworkPicture(model, SCENARIO_LABELS.get(model.scenario or "", "Network")),
-        [model])
+        lambda: NetworkPicture(model, size_px=360), [model])
     solara.use_effect(lambda: model.release, [model])
     with solara.Column(style={"max-width": "340px", "margin": "0 auto"}):  # fits Mesa's grid cell
-        solara.Image(picture.draw(NetworkSnapshot.of(model)), width="100%")
+        solara.Image(picture.draw(NetworkSnapshot.of(model)), width="100%", format="jpeg")
+        legend = " &nbsp; ".join(
+            f'<span style="color:{STATE_COLOURS[state]}">{"&#9660;" if state == "withdrawn" else "&#9679;"}'
+            f"</span> {STATE_LABELS[state]}" for state in CITIZEN_STATES)
+        solara.HTML(tag="div", unsafe_innerHTML=legend + " &nbsp; &#9675; volunteer",
+                    style={"font-size": "14px"})
 
 
-# The page's components: the network and a few key metrics over the weeks.
+@solara.component
+def RunSettings(model: CoproductionModel):
+    """This run: scenario, seed and the value of each slider the running model was built with;
+    a bad seed's message first."""
+    update_counter.get()
+    error = getattr(model, "input_error", None)
+    if error:
+        solara.Error(error)
+    seed = getattr(model, "seed_used", None)
+    lines = [f"<b>This run</b>: {html.escape(scenario_label(model.scenario or DEFAULT_SCENARIO))}"
+             f", seed {seed if seed is not None else '?'}, week {model.steps}"]
+    for name, options in MODEL_PARAMS.items():
+        if options["type"].startswith("Slider"):
+            lines.append(f"{html.escape(options['label'])}: "
+                         f"<b>{format_value(name, getattr(model.params, name))}</b>")
+    solara.HTML(tag="div", unsafe_innerHTML="<br>".join(lines),
+                style={"font-size": "15px", "line-height": "1.4"})
+
+
+# The page's components: this run's settings, the network and a few key metrics over the weeks.
 COMPONENTS = [
+    RunSettings,
     NetworkView,
     make_plot_component({"public_value": regime_colour("coproduction"),
                          "emergent_value": regime_colour("npm")},
@@ -118,9 +182,9 @@ COMPONENTS = [
 MODEL_PARAMS = model_params()
 
 
-def make_model() -> CoproductionModel:
+def make_model() -> MesaPageModel:
     """The model the page starts with: the same as the inputs' starting values."""
-    return CoproductionModel(scenario=DEFAULT_SCENARIO, seed=DEFAULT_SEED)
+    return MesaPageModel(scenario=DEFAULT_SCENARIO, seed=str(DEFAULT_SEED))
 
 
 @solara.component

@@ -20,11 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from coprosim.model import METRICS
 from scipy import stats
 
 from . import storage
-from .design import Experiment, end_window, load_experiment
+from .design import Experiment, end_window, load_experiment, outputs
 
 RUN_KEYS = ["condition", "scenario", "point", "replication", "seed"]
 
@@ -364,7 +363,7 @@ def _checkpoints(over_time: pd.DataFrame, conditions: list[str], experiment: Exp
     part = over_time[over_time["step"].isin(steps)]
     lines = []
     for metric in experiment.metrics:
-        lines += [f"**{metric}** — {METRICS[metric]}", "",
+        lines += [f"**{metric}** — {outputs().get(metric, '')}", "",
                   "| condition | " + " | ".join(f"step {s}" for s in steps) + " |",
                   "|---|" + "---|" * len(steps)]
         rows = part[part["metric"] == metric].set_index(["condition", "step"])

@@ -13,7 +13,8 @@ File layout (every section but ``[scenarios]`` is optional)::
     replications = 30              # runs per scenario and sweep point, paired by seed
     steps = 200                    # weeks per run
     seed = 20261123                # experiment seed; replication seeds derive from it
-    metrics = ["public_value"]     # default: every metric of model.METRICS
+    metrics = ["public_value"]     # default: every metric of model.METRICS; the cost ledger's
+                                   # hours_* columns (model.LEDGER) may be named too
     agent_sample_period = 50       # steps between samples of citizens' state (0: none)
 
     [base]                         # parameter overrides applied to every scenario
@@ -415,14 +416,22 @@ def _name(where: str, value: Any, key: str = "experiment.name") -> str:
     return value
 
 
+def outputs() -> dict[str, str]:
+    """Every column an experiment may keep: the metrics and the cost ledger, with meanings."""
+    from coprosim import model
+
+    return {**METRICS, **getattr(model, "LEDGER", {})}
+
+
 def _metrics(where: str, value: Any) -> tuple[str, ...]:
+    allowed = outputs()
     if not isinstance(value, list) or not value:
         raise ExperimentError(f"{where}: experiment.metrics: must be a non-empty list of metric "
-                              f"names; allowed: {', '.join(METRICS)}")
+                              f"names; allowed: {', '.join(allowed)}")
     for i, name in enumerate(value):
-        if name not in METRICS:
+        if name not in allowed:
             raise ExperimentError(f"{where}: experiment.metrics[{i}]: unknown metric {name!r}; "
-                                  f"allowed: {', '.join(METRICS)}")
+                                  f"allowed: {', '.join(allowed)}")
     return tuple(dict.fromkeys(value))
 
 

@@ -281,22 +281,26 @@ class DaskPool:
         self.address = address
         self.wait_seconds = wait_seconds
         self._cluster = None
+        self._quiet = _quiet_dask_logs()  # failures are reported by us, in one line
         self._futures: dict[Any, Any] = {}
         self._no_workers_since: float | None = None
         if address.startswith("local:"):
             count = address.split(":", 1)[1]
             if not count.isdigit() or not 1 <= int(count) <= 1024:
+                self.close()
                 raise ExperimentError(f"--dask: local:N needs a worker count in [1, 1024], got {address!r}")
             self._cluster = LocalCluster(n_workers=int(count), threads_per_worker=1, processes=True,
                                          dashboard_address=None)
             self._client = Client(self._cluster)
         else:
             if "://" not in address and ":" not in address:
+                self.close()
                 raise ExperimentError(f"--dask: expected a scheduler address like "
                                       f"tcp://host:8786, or local:N; got {address!r}")
             try:
                 self._client = Client(address, timeout=f"{max(5.0, min(wait_seconds, 30.0))}s")
             except (OSError, TimeoutError) as exc:
+                self.close()
                 raise InfrastructureError(f"cannot reach the Dask scheduler at {address} "
                                           f"({_short_error(exc)})") from None
         try:
@@ -320,15 +324,26 @@ class DaskPool:
 
         if not self._futures:
             return []
-        with contextlib.suppress(TimeoutError):
+        try:
             wait(list(self._futures), timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - e.g. FuturesCancelledError: scheduler lost
+            reason = ("the connection to the scheduler was lost"
+                      if "connection-lost" in str(exc) or "cancelled" in type(exc).__name__.lower()
+                      else _short_error(exc))
+            raise InfrastructureError(f"lost the Dask scheduler at {self.address} ({reason})") from None
         done = []
         for future in [f for f in self._futures if f.done()]:
             key = self._futures.pop(future)
-            if future.status == "finished":
-                done.append((key, future.result()))
-                continue
-            error = future.exception() if future.status == "error" else None
+            try:
+                if future.status == "finished":
+                    done.append((key, future.result(timeout=self.wait_seconds)))
+                    continue
+                error = future.exception(timeout=5) if future.status == "error" else None
+            except Exception as exc:  # noqa: BLE001 - fetching the result failed: the network
+                raise InfrastructureError(f"lost the Dask scheduler at {self.address} "
+                                          f"({_short_error(exc)})") from None
             if type(error).__name__ == "KilledWorker":  # the run itself kept killing workers
                 done.append((key, {"ok": False, "error": f"{type(error).__name__}: {error} "
                                    "(workers died running this run: out of memory?)\n"}))
@@ -371,6 +386,24 @@ class DaskPool:
         if self._cluster is not None:
             with contextlib.suppress(Exception):
                 self._cluster.close(timeout=10)
+        for logger, level in self._quiet.items():
+            logger.setLevel(level)
+        self._quiet = {}
+
+
+def _quiet_dask_logs() -> dict:
+    """Silence distributed's own logging (tracebacks of lost connections); returns old levels."""
+    import logging
+
+    import distributed  # noqa: F401 - creates its loggers
+
+    names = ["distributed", *[n for n in logging.root.manager.loggerDict if n.startswith("distributed.")]]
+    previous = {}
+    for name in names:
+        logger = logging.getLogger(name)
+        previous[logger] = logger.level
+        logger.setLevel(logging.CRITICAL)
+    return previous
 
 
 def _short_error(exc: BaseException | None) -> str:

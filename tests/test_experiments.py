@@ -6,6 +6,7 @@ Small populations and few steps keep the file fast; every run goes through the r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
@@ -133,25 +134,86 @@ def test_sweep_killed_with_sigkill_resumes_to_identical_results(reference, tmp_p
     assert not list(out.rglob(".*.tmp*")), "temporary files left behind"
 
 
-def test_interrupt_keeps_finished_runs(tmp_path):
-    """Ctrl-C stops the sweep with status 130, keeps finished runs and marks the manifest."""
+def live_processes(session: int) -> list[str]:
+    """Processes of a session that are still running (zombies waiting to be reaped don't count)."""
+    ps = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-s", str(session)], capture_output=True,
+                        text=True).stdout.splitlines()
+    return [line for line in ps if line.split()[1:2] and not line.split()[1].startswith("Z")]
+
+
+def assert_no_process_left(session: int, within: float = 15.0) -> None:
+    deadline = time.time() + within
+    while (left := live_processes(session)) and time.time() < deadline:
+        time.sleep(0.1)
+    if left:
+        os.killpg(session, signal.SIGKILL)
+    assert not left, f"processes left behind: {left}"
+
+
+@pytest.mark.parametrize("when, to_group", [("starting", True), ("after_two_runs", False),
+                                            ("after_two_runs", True)])
+def test_interrupt_keeps_finished_runs(tmp_path, when, to_group):
+    """Ctrl-C stops the sweep with status 130, keeps finished runs, marks the manifest, and
+    leaves no process behind: whether it comes while the workers start or between results, and
+    whether it reaches only the parent or (as from a terminal) every process of the group."""
     path = write_experiment(tmp_path, replications=10, steps=80, citizens=300)
     out = tmp_path / "out"
     process = subprocess.Popen([sys.executable, "-m", "coprosim", "sweep", str(path),
                                 "--workers", "2", "--out", str(out)], cwd=REPO,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list((out / "metrics").glob("*.parquet"))) < 2:
-        time.sleep(0.02)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=60)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        if when == "starting":  # the manifest is written just before the workers start
+            while time.time() < deadline and not (out / "manifest.json").exists():
+                time.sleep(0.01)
+        else:
+            while time.time() < deadline and len(list((out / "metrics").glob("*.parquet"))) < 2:
+                time.sleep(0.02)
+        if to_group:
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert_no_process_left(process.pid)
     assert process.returncode == 130, stderr
     import json
 
     manifest = json.loads((out / "manifest.json").read_text())
     kept = len(list((out / "metrics").glob("*.parquet")))
-    assert manifest["status"] == "interrupted" and manifest["done"] == kept >= 2
+    assert manifest["status"] == "interrupted" and manifest["done"] == kept
+    assert kept >= (2 if when == "after_two_runs" else 0)
     assert "Traceback" not in stderr and "interrupted" in stderr, stderr
+    assert f"stopped; {kept} of 20 runs kept" in stderr, stderr
+    assert not list(out.rglob(".*.tmp*")), "temporary files left behind"
+
+
+def test_workers_exit_when_the_parent_is_killed(tmp_path):
+    """kill -9 of the sweep's parent alone: its workers notice and exit, never orphans."""
+    path = write_experiment(tmp_path, replications=10, steps=80, citizens=300)
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "coprosim", "sweep", str(path),
+                                "--workers", "2", "--out", str(out)], cwd=REPO,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.time() + 120
+        while (time.time() < deadline and process.poll() is None
+               and len(list((out / "metrics").glob("*.parquet"))) < 1):
+            time.sleep(0.02)
+        assert process.poll() is None, "the sweep ended before it could be killed"
+        workers = [line for line in live_processes(process.pid) if "spawn_main" in line]
+        assert workers, "expected worker processes while the sweep runs"
+        process.kill()  # the parent only
+        process.wait()
+        assert_no_process_left(process.pid, within=20)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 # --- failures ----------------------------------------------------------------------------------
@@ -196,11 +258,14 @@ def test_one_worker_equals_direct_model_run(reference):
     run = experiment.runs()[3]
     model = CoproductionModel(params=experiment.params_for(run.scenario), seed=run.seed)
     model.run(experiment.steps)
-    direct = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    kept = list(experiment.metrics)
+    direct = model.datacollector.get_model_vars_dataframe()[kept].reset_index(drop=True)
     model.release()
     stored = load_results(out, scenarios=[run.scenario])
     stored = stored[stored["replication"] == run.replication].reset_index(drop=True)
-    pd.testing.assert_frame_equal(stored[direct.columns], direct, check_exact=True)
+    pd.testing.assert_frame_equal(stored[kept], direct, check_exact=True, check_dtype=False)
+    for count in ("volunteers", "throughput", "innovations"):
+        assert stored[count].dtype == "int64", f"{count} is a count: stored as an integer"
 
 
 # --- bad files -----------------------------------------------------------------------------------

@@ -58,10 +58,10 @@ IDEAS: list[Idea] = [
     Idea(
         "Emergence",
         "Planned and unplanned change, which can create unexpected value.",
-        "A co-creating encounter sometimes produces an innovation, more often when those present "
-        "are diverse and trusting. It gives a lasting local gain that spreads to neighbours who "
-        "take part. Its value is shown as emergent value (dashed line): it is not planned and "
-        "differs from seed to seed.",
+        "An encounter sometimes produces an innovation, more often when those present "
+        "contribute in diverse ways and trust each other. It gives a lasting local gain that spreads to neighbours who "
+        "take part. Its value is emergent value, with a chart of its own: it is not planned and "
+        "differs from seed to seed; it has its own chart, scaled to it.",
         ("p_innovation", "innovation_size", "innovation_spread"),
         "Run co-production with seeds 1, 2 and 3 (type the seed, Enter): how much does the "
         "Emergent value chart differ from its ghost?",
@@ -104,9 +104,9 @@ IDEAS: list[Idea] = [
     Idea(
         "Citizens as customers, pacified (NPM critique)",
         "NPM language and logic treat citizens as customers or consumers, which can pacify them.",
-        "In the customer mode the rules allow the citizen only a small contribution to a "
+        "In the customer mode staff invite and use only part of what the citizen offers to a "
         "standard service. Receiving help passively slowly erodes a citizen's sense of agency.",
-        ("customer_input_cap", "pacification"),
+        ("customer_invitation", "pacification"),
         "Run NPM and watch efficacy (More charts), then set pacification to 0 and Reset: "
         "compare with the ghost.",
         {"scenario": "npm", "overrides": {"pacification": 0.0}},

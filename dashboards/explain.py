@@ -59,9 +59,9 @@ IDEAS: list[Idea] = [
         "Emergence",
         "Planned and unplanned change, which can create unexpected value.",
         "An encounter sometimes produces an innovation, more often when those present "
-        "contribute in diverse ways and trust each other. It gives a lasting local gain that spreads to neighbours who "
-        "take part. Its value is emergent value, with a chart of its own: it is not planned and "
-        "differs from seed to seed; it has its own chart, scaled to it.",
+        "contribute in diverse ways and trust each other. It gives a lasting local gain that "
+        "spreads to neighbours who take part. Its value is emergent value, with a chart of its "
+        "own: it is not planned and differs from seed to seed.",
         ("p_innovation", "innovation_size", "innovation_spread"),
         "Run co-production with seeds 1, 2 and 3 (type the seed, Enter): how much does the "
         "Emergent value chart differ from its ghost?",

@@ -18,8 +18,8 @@ SMALL = 200
 
 def render(n_citizens: int = SMALL):
     """The page around a small model; returns (render context, reactive model)."""
-    model = solara.reactive(CoproductionModel(scenario="coproduction", seed=1,
-                                              n_citizens=n_citizens))
+    model = solara.reactive(mesa_app.MesaPageModel(scenario="coproduction", seed="1",
+                                                   n_citizens=n_citizens))
 
     @solara.component
     def InLayout():
@@ -69,8 +69,11 @@ def test_page_renders_controls_parameters_network_and_plots():
     scenario = rc.find(v.Select, label="Scenario (sets the regime rules)").widget
     assert scenario.items == list(PRESETS) and scenario.v_model == "coproduction"
     rc.find(v.TextField, label="Seed (whole number)").assert_single()
-    assert len(pictures(rc)) == len(mesa_app.COMPONENTS)  # network + Mesa's matplotlib plots
-    assert all(p.startswith(b"\x89PNG") for p in pictures(rc))
+    # the run's settings (text), the network (JPEG) and Mesa's matplotlib plots (PNG)
+    assert len(pictures(rc)) == len(mesa_app.COMPONENTS) - 1
+    kinds = sorted(p[:2] for p in pictures(rc))
+    assert kinds.count(b"\xff\xd8") == 1, "one network"
+    assert kinds.count(b"\x89P") == len(kinds) - 1, "Mesa's plots"
     assert shows(rc, "Step: 0")
     assert model.value.steps == 0
 
@@ -106,3 +109,53 @@ def test_reset_builds_a_new_model_from_the_scenario_seed_and_sliders():
     expected.step()
     assert new.metrics == expected.metrics  # the typed seed reached the model
     assert shows(rc, "Step: 1")
+
+
+def html_shown(rc) -> str:
+    return " ".join(w.unsafe_innerHTML for w in rc.find(solara.widgets.HTML).widgets)
+
+
+def type_seed(rc, text: str) -> None:
+    seed = rc.find(v.TextField, label="Seed (whole number)").widget
+    seed.v_model = text
+    seed.fire_event("keyup.enter", text)
+
+
+def test_bad_seed_then_reset_gives_a_message_not_a_traceback():
+    rc, model = render()
+    type_seed(rc, "not a seed")
+    click(rc, "Reset")  # raised inside the page before: a traceback replaced it
+    assert isinstance(model.value, mesa_app.MesaPageModel) and model.value.steps == 0
+    errors = [str(w.children) for w in rc.find(v.Alert, type="error").widgets]
+    assert any("seed: must be a whole number" in e and "uses seed 1" in e for e in errors), errors
+    click(rc, "Step")
+    assert model.value.steps == 1, "the page still works"
+    type_seed(rc, "3")
+    click(rc, "Reset")
+    assert not rc.find(v.Alert, type="error").widgets and model.value.seed_used == 3
+
+
+def test_the_page_shows_the_values_the_run_was_built_with():
+    rc, model = render()
+    rc.find(v.Slider, label=mesa_app.MODEL_PARAMS["n_citizens"]["label"]).widget.v_model = 150
+    click(rc, "Reset")
+    shown = html_shown(rc)
+    assert f"{mesa_app.MODEL_PARAMS['n_citizens']['label']}: <b>150</b>" in shown
+    assert "seed 1" in shown and "Co-production" in shown
+
+
+def test_cli_serves_the_mesa_page_on_its_own_port():
+    import argparse
+
+    from coprosim.dashboards import cli
+
+    parser = argparse.ArgumentParser()
+    cli.add_commands(parser.add_subparsers())
+    args = parser.parse_args(["dashboard", "--mesa"])
+    assert args.mesa and args.port is None
+    command = cli.dashboard_command(args.host, cli.DEFAULT_MESA_PORT, mesa=True)
+    assert command[2].endswith("mesa_app.py") and str(cli.DEFAULT_MESA_PORT) in command
+    assert cli.DEFAULT_MESA_PORT != cli.DEFAULT_PORT
+    env = cli.server_environment({})
+    assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == cli.SESSION_CULL
+    assert env["SOLARA_THEME_SHOW_BANNER"] == "False"

@@ -395,11 +395,7 @@ def _quintile_section(quintiles, conditions, experiment) -> list[str]:
 # --- figures -------------------------------------------------------------------------------------
 def _figures(out: Path, over_time, table, quintiles, metrics, experiment) -> dict[str, str]:
     """Matplotlib (Agg) PNGs under figures/, each written atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = FigureMaker()
     folder = out / "figures"
     folder.mkdir(parents=True, exist_ok=True)
     conditions = list(dict.fromkeys(table["condition"]))
@@ -487,3 +483,24 @@ def _plot_quintiles(plt, quintiles, conditions, colours):
     ax.legend(fontsize=7, ncol=min(len(conditions), 3))
     figure.tight_layout()
     return figure
+
+
+class FigureMaker:
+    """The bits of pyplot the report uses, without pyplot: figures are drawn off-screen and never
+    touch the user's backend (``matplotlib.use("Agg")`` would stop a notebook's inline plots)."""
+
+    def __init__(self):
+        import matplotlib
+
+        self.cm = matplotlib.cm
+
+    @staticmethod
+    def subplots(*args, figsize=None, **kwargs):
+        from matplotlib.figure import Figure
+
+        figure = Figure(figsize=figsize)
+        return figure, figure.subplots(*args, **kwargs)
+
+    @staticmethod
+    def close(figure) -> None:
+        figure.clear()

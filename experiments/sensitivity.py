@@ -209,10 +209,9 @@ def _markdown(indices: pd.DataFrame, settings: dict) -> str:
 
 
 def _plot(indices: pd.DataFrame, settings: dict, path: Path) -> Path:
-    import matplotlib
+    from .analysis import FigureMaker
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = FigureMaker()
 
     targets = list(dict.fromkeys(indices["target"]))
     figure, axes = plt.subplots(1, len(targets), figsize=(5.5 * len(targets), 0.4 * indices["parameter"].nunique() + 1.8),

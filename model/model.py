@@ -498,8 +498,7 @@ class CoproductionModel(mesa.Model):
         m = len(self.staff_members)
         available = week["capacity"]
         workload = week["demand"] / week["encounter_hours"] if week["encounter_hours"] > 0 else 3.0
-        s["hours_worked"] = s["capacity"] * ((sum(week["worked"].values()) + week["overtime"])
-                                             / max(available, 1e-12))
+        s["hours_worked"] = s["capacity"] * (sum(week["worked"].values()) / max(available, 1e-12))
         strain = p.role_strain * (1.0 - s["coproduction_skill"]) * float(week["failed"].sum()) / m
         staff.update_burnout(s["burnout"], workload, p.burnout_rate, p.burnout_recovery, strain)
         staff.update_motivation(s["motivation"], float(np.dot(self.mode_share, self.pressure)),

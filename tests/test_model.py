@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from coprosim.model import (
+    LEDGER,
     METRICS,
     PRESETS,
     Citizen,
@@ -19,6 +20,7 @@ from coprosim.model import (
     Params,
     Staff,
 )
+from coprosim.model.params import MODE_RULES, mode_rule_names
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = [sys.executable, "-m", "coprosim"]
@@ -37,7 +39,7 @@ def test_python_api_as_documented():
     model.step()
     model.run(4)
     frame = model.datacollector.get_model_vars_dataframe()
-    assert list(frame.columns) == list(METRICS)
+    assert list(frame.columns) == [*METRICS, *LEDGER]
     assert len(frame) == 6  # the initial state and five steps
     assert model.steps == 5
 
@@ -45,7 +47,7 @@ def test_python_api_as_documented():
 def test_every_preset_runs_and_reports_every_metric():
     for name in PRESETS:
         frame = _frame(name, steps=5, n_citizens=100)
-        assert list(frame.columns) == list(METRICS), name
+        assert list(frame.columns) == [*METRICS, *LEDGER], name
         assert np.isfinite(frame.to_numpy()).all(), name
 
 
@@ -144,6 +146,61 @@ def test_every_parameter_documents_range_unit_and_meaning():
         lo, hi = spec["range"]
         assert lo <= spec["default"] <= hi, name
         assert spec["unit"] and len(spec["meaning"]) > 20, name
+
+
+def test_every_parameter_cites_a_source_or_is_free_with_a_plausible_range():
+    """A rule without a source decided version 1's headline: each names its source or says 'free'."""
+    for name in Params.field_names():
+        spec = Params.spec(name)
+        lo, hi = spec["range"]
+        plo, phi = spec["plausible"]
+        assert spec["source"], name
+        assert lo <= plo <= phi <= hi, f"{name}: plausible range {spec['plausible']} outside {spec['range']}"
+        assert plo <= spec["default"] <= phi, f"{name}: default {spec['default']} outside its plausible range"
+
+
+def test_npm_and_coproduction_differ_only_in_the_rules_of_one_mode():
+    """Symmetric programmes: the two regimes' presets differ in the share of time in each mode and in
+    nothing else; every rule of a mode is a parameter pair listed in MODE_RULES (docs/ODD.md 3.3)."""
+    npm, co = Params.preset("npm").as_dict(), Params.preset("coproduction").as_dict()
+    differing = {name for name in npm if npm[name] != co[name]}
+    assert differing <= mode_rule_names() | {"coproduction_share"}, differing
+    for customer, cocreating in MODE_RULES.values():
+        assert Params.spec(customer)["group"] == "customer rule", customer
+        assert Params.spec(cocreating)["group"] == "co-creating rule", cocreating
+    rules = {n for n in Params.field_names() if Params.spec(n)["group"].endswith(" rule")}
+    assert rules == mode_rule_names(), "every rule of a mode belongs to a pair"
+
+
+def test_programmes_are_the_same_in_every_regime_unless_the_name_says_so():
+    programmes = [n for n in Params.field_names() if Params.spec(n)["group"] == "programme"]
+    base = Params().as_dict()
+    for name in ("npm", "coproduction", "hybrid", "coproduction_no_outreach", "npm_with_volunteers"):
+        values = Params.preset(name).as_dict()
+        changed = [p for p in programmes if values[p] != base[p]]
+        for programme in changed:
+            word = programme.split("_")[0]  # outreach, volunteer, training
+            assert word in name, f"preset {name} changes programme {programme} without saying so"
+
+
+def test_neutral_presets_have_equal_rules_in_both_modes():
+    for name in ("neutral_npm", "neutral_coproduction", "null_npm", "null_coproduction"):
+        values = Params.preset(name)
+        for customer, cocreating in MODE_RULES.values():
+            assert getattr(values, customer) == getattr(values, cocreating), (name, customer)
+
+
+def test_every_metric_moves_over_time_in_some_preset():
+    """A metric constant over time in every preset measures nothing (issue: cost and turnover were)."""
+    frames = [_frame(name, seed=5, steps=80, n_citizens=300) for name in PRESETS]
+    for column in METRICS:
+        assert any(frame[column].iloc[1:].nunique() > 1 for frame in frames), (
+            f"{column} is constant over time in every preset")
+
+
+def test_cost_differs_between_the_regimes():
+    npm, co = _frame("npm", steps=80), _frame("coproduction", steps=80)
+    assert not np.allclose(npm["cost"].iloc[1:], co["cost"].iloc[1:])
 
 
 def test_coproduction_share_is_continuous():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from coprosim.model import Citizen, CoproductionModel, Params, Staff, Volunteer
+from coprosim.model import LEDGER, Citizen, CoproductionModel, Params, Staff, Volunteer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,15 +32,21 @@ def check_invariants(model: CoproductionModel) -> None:
     c, s, m = model.citizen_state, model.staff_state, model.metrics
     assert (c["need"] >= 0).all(), "need must never be negative"
     assert (c["wicked_need"] >= 0).all() and (c["wicked_need"] <= c["need"] + 1e-9).all()
-    for key in ("trust", "efficacy", "skill", "habit", "wellbeing", "resources"):
+    for key in ("trust", "efficacy", "skill", "habit", "wellbeing", "resources", "fatigue"):
         assert ((c[key] >= 0) & (c[key] <= 1)).all(), key
     for key in UNIT_METRICS:
         assert 0.0 <= m[key] <= 1.0, (key, m[key])
     assert -1.0 <= m["equity_gap"] <= 1.0
-    for key in ("public_value", "emergent_value", "unmet_need", "hidden_need", "cost", "throughput"):
+    assert (c["waiting"] >= 0).all()
+    for key in ("unmet_need", "hidden_need", "cost", "throughput", "value_destroyed", "waiting_time",
+                *LEDGER):
         assert m[key] >= 0, key
-    assert m["emergent_value"] <= m["public_value"] + 1e-12
-    assert (s["hours_worked"] <= s["capacity"] + 1e-9).all(), "staff hours must not exceed capacity"
+    # emergent value can be negative (co-destruction), but never more than the need destroyed
+    assert m["emergent_value"] >= -m["value_destroyed"] - 1e-12
+    assert abs(sum(m[k] for k in LEDGER) - m["cost"]) <= 1e-9 * max(1.0, m["cost"]), "ledger sums to cost"
+    assert m["social_cost"] >= m["cost"] - 1e-12
+    most = s["capacity"] * (1.0 + model.params.overtime_max) + 1e-9
+    assert (s["hours_worked"] <= most).all(), "staff hours must not exceed capacity plus overtime"
     assert ((s["motivation"] >= 0) & (s["motivation"] <= 1)).all()
     assert ((s["burnout"] >= 0) & (s["burnout"] <= 1)).all()
     n = model.params.n_citizens

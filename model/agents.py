@@ -1,4 +1,4 @@
-"""Mesa agents: citizens, staff and volunteers.
+"""Mesa agents: citizens and staff; volunteering is a role a citizen takes on.
 
 Agent state lives in numpy arrays held by the model, so that rules that are the same for every
 agent run over whole arrays at once (docs/ODD.md 1.3 as vectorised mechanisms); each agent is a
@@ -76,6 +76,11 @@ class Citizen(FixedAgent):
     def is_volunteer(self) -> bool:
         return bool(self.model.volunteer_state["active"][self.index])
 
+    @property
+    def volunteer(self) -> Volunteer | None:
+        """The citizen's volunteering role, or None."""
+        return self.model.volunteers.get(self.index)
+
 
 class Staff(Agent):
     """A public staff member: capacity, motivation, co-production skill, mode habit, burnout."""
@@ -93,15 +98,19 @@ class Staff(Agent):
         self.index = index
 
 
-class Volunteer(Agent):
-    """A citizen who volunteers: availability, motivation, skill and tenure as a volunteer."""
+class Volunteer:
+    """The volunteering role of a citizen: motivation, skill and tenure as a volunteer.
+
+    One person, one agent: a volunteer is the same Mesa agent as the citizen (``citizen``), with
+    this role attached while they volunteer (``model.volunteers``), not a second agent.
+    """
 
     motivation = _Row("volunteer_state", "Motivation to go on volunteering, in [0, 1].")
     skill = _Row("volunteer_state", "Volunteering skill, in [0, 1].")
     tenure = _Row("volunteer_state", "Weeks as a volunteer.")
 
     def __init__(self, model, citizen_index: int):
-        super().__init__(model)
+        self.model = model
         self.index = citizen_index
         self.availability = model.params.volunteer_hours
 

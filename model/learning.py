@@ -7,8 +7,6 @@ Staff interactional habits move toward the mode they work in.
 
 from __future__ import annotations
 
-import numpy as np
-
 
 def learn_by_doing(skill, practised, learning_rate):
     """Skill rises with the part a citizen played, with diminishing returns (room left: 1 - skill)."""

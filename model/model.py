@@ -35,6 +35,7 @@ from . import (
 )
 from .agents import Citizen, Staff, Volunteer
 from .costs import LEDGER
+from .mesa_internals import forget_model, network_cells
 from .metrics import METRICS, equity_gap, gini, quintile_of
 from .params import MODE_RULES, Params
 
@@ -54,6 +55,7 @@ _CITIZEN_FIELDS = (
     "resources", "need", "wicked_need", "wellbeing", "trust", "efficacy", "skill", "habit",
     "expected_benefit", "innovation_gain", "fatigue", "waiting",
 )
+AGENT_FIELDS = (*_CITIZEN_FIELDS, "withdrawn", "took_part", "volunteer", "quintile")
 _STAFF_FIELDS = ("capacity", "motivation", "coproduction_skill", "mode_habit", "burnout",
                  "hours_worked", "tenure")
 
@@ -93,7 +95,7 @@ class CoproductionModel(mesa.Model):
             "skill": np.zeros(n),
             "tenure": np.zeros(n),
         }
-        self.volunteer_agents: dict[int, Volunteer] = {}
+        self.volunteers: dict[int, Volunteer] = {}  # a role of a citizen, not a second agent
 
         self.outreach_group = 0  # resource quintile outreach targets; reflection redirects it
         self.target: list[float | None] = [None, None]  # cases per staff hour, by mode
@@ -107,10 +109,10 @@ class CoproductionModel(mesa.Model):
         self.innovations = 0
         self.wicked_value = 0.0  # cumulative wicked need reduced, per citizen (for pattern 10)
         self.metrics: dict[str, float] = {}
-        self.agent_samples: list[dict[str, np.ndarray]] = []
 
         reporters = {name: _reporter(name) for name in (*METRICS, *LEDGER)}
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self.datacollector = SampledDataCollector(model_reporters=reporters,
+                                                  agent_reporters=dict.fromkeys(AGENT_FIELDS))
         self._measure(self._empty_week())
         self.datacollector.collect(self)
 
@@ -154,7 +156,7 @@ class CoproductionModel(mesa.Model):
         self.network = Network(graph, random=self.random)
         self.adjacency = sp.csr_matrix(nx.to_scipy_sparse_array(graph, nodelist=range(n), format="csr"))
         self._degree = np.asarray(self.adjacency.sum(axis=1)).ravel()
-        cells = self.network._cells
+        cells = network_cells(self.network)
         self.citizens = [Citizen(self, i, cells[i]) for i in range(n)]
 
     def _create_staff(self, m: int) -> None:
@@ -236,7 +238,7 @@ class CoproductionModel(mesa.Model):
         capacity = float(s["capacity"].sum())
         reflecting = float(np.dot(self.mode_share, np.array(self.rules["reflection cycles"]) > 0))
         week["worked"] = {
-            "volunteer_coordination": len(self.volunteer_agents) * p.volunteer_support_cost
+            "volunteer_coordination": len(self.volunteers) * p.volunteer_support_cost
             + self._induction_due,
             "training": p.training_hours * len(self.staff_members),
             "reflection": p.reflection_hours * len(self.staff_members) * reflecting * week["review"],
@@ -352,7 +354,7 @@ class CoproductionModel(mesa.Model):
         """Volunteers join the encounters the programme asks them to, up to their hours (and beyond,
         at a cost to their motivation, when the programme asks for more)."""
         p, v, u = self.params, self.volunteer_state, week["u"]
-        ids = np.fromiter(self.volunteer_agents, dtype=np.int64, count=len(self.volunteer_agents))
+        ids = np.fromiter(self.volunteers, dtype=np.int64, count=len(self.volunteers))
         ids.sort()
         encounters = np.flatnonzero(week["served"])
         wanted = u[_ROW["volunteer_wanted"]] < p.volunteer_demand
@@ -536,7 +538,7 @@ class CoproductionModel(mesa.Model):
         for i in volunteering.volunteers_leaving(ids, v["motivation"], u[_ROW["volunteer_churn"]],
                                                   p.volunteer_churn):
             active[i] = False
-            self.volunteer_agents.pop(int(i)).remove()
+            del self.volunteers[int(i)]
         for i in volunteering.recruit(active, c["efficacy"], c["habit"], c["resources"], c["withdrawn"],
                                       u[_ROW["recruit"]], p.volunteer_recruitment,
                                       p.volunteer_engagement, p.max_volunteer_share):
@@ -544,7 +546,7 @@ class CoproductionModel(mesa.Model):
             v["motivation"][i] = 0.8
             v["skill"][i] = c["skill"][i]
             v["tenure"][i] = 0
-            self.volunteer_agents[int(i)] = Volunteer(self, int(i))
+            self.volunteers[int(i)] = Volunteer(self, int(i))
             self._induction_due += p.volunteer_induction
 
     # --- measurement ---------------------------------------------------------------------------------
@@ -581,7 +583,7 @@ class CoproductionModel(mesa.Model):
             "public_value": public_value,
             "emergent_value": emergent,
             "participation_rate": float(week["took_part"].sum()) / in_need if in_need else 0.0,
-            "volunteers": float(len(self.volunteer_agents)),
+            "volunteers": float(len(self.volunteers)),
             "mean_trust": float(c["trust"].mean()),
             "mean_efficacy": float(c["efficacy"].mean()),
             "mean_wellbeing": float(wellbeing.mean()),
@@ -602,33 +604,40 @@ class CoproductionModel(mesa.Model):
         }
 
     def _sample_agents(self) -> None:
+        """Every ``agent_sample_period`` steps, citizens' state goes to Mesa's DataCollector."""
         period = self.params.agent_sample_period
-        if period == 0 or self.steps % period != 0:
-            return
+        if period and self.steps % period == 0:
+            self.datacollector.record_citizens(self)
+
+    def citizen_table(self) -> dict[str, np.ndarray]:
+        """This week's citizen state, one array per field of ``AGENT_FIELDS`` (a sample's row)."""
         c = self.citizen_state
-        sample = {"step": np.full(self.params.n_citizens, self.steps),
-                  "citizen": np.arange(self.params.n_citizens)}
-        sample.update({name: c[name].copy() for name in _CITIZEN_FIELDS})
-        sample["withdrawn"] = c["withdrawn"].copy()
-        sample["took_part"] = c["took_part"].copy()
-        sample["volunteer"] = self.volunteer_state["active"].copy()
-        sample["quintile"] = self.quintile
-        self.agent_samples.append(sample)
+        table = {name: c[name].copy() for name in _CITIZEN_FIELDS}
+        table["withdrawn"] = c["withdrawn"].copy()
+        table["took_part"] = c["took_part"].copy()
+        table["volunteer"] = self.volunteer_state["active"].copy()
+        table["quintile"] = self.quintile
+        return table
 
     def agent_dataframe(self):
-        """Sampled agent-level state as a tidy pandas DataFrame (one row per citizen and sample)."""
+        """Sampled citizen state as a tidy DataFrame: one row per citizen and sample, with ``step``
+        and ``citizen`` columns (the same data as ``datacollector.get_agent_vars_dataframe()``)."""
         import pandas as pd
 
-        if not self.agent_samples:
-            return pd.DataFrame(columns=["step", "citizen", *_CITIZEN_FIELDS, "withdrawn",
-                                         "took_part", "volunteer", "quintile"])
-        return pd.concat([pd.DataFrame(s) for s in self.agent_samples], ignore_index=True)
+        if not self.datacollector.sampled_steps:
+            return pd.DataFrame(columns=["step", "citizen", *AGENT_FIELDS])
+        frame = self.datacollector.get_agent_vars_dataframe().reset_index()
+        frame = frame.rename(columns={"Step": "step"})
+        frame["citizen"] = frame.pop("AgentID").map(self._citizen_of_agent)
+        return frame[["step", "citizen", *AGENT_FIELDS]]
+
+    @property
+    def _citizen_of_agent(self) -> dict[int, int]:
+        return {citizen.unique_id: citizen.index for citizen in self.citizens}
 
     def release(self) -> None:
         """Drop Mesa's class-level reference to this model so it can be freed (Mesa 3.3.1 leak)."""
-        from mesa.agent import Agent
-
-        Agent._ids.pop(self, None)
+        forget_model(self)
 
 
 def _reporter(name: str):
@@ -637,3 +646,32 @@ def _reporter(name: str):
 
     report.__name__ = name
     return report
+
+
+class SampledDataCollector(mesa.DataCollector):
+    """Mesa's DataCollector, with citizens' state recorded only at the sampling period.
+
+    Model reporters are collected every step as usual. Agent reporters (the names in
+    ``AGENT_FIELDS``) are filled from the model's arrays in one go when ``record_citizens`` is
+    called, so ``get_agent_vars_dataframe()`` works as in any Mesa model without a Python call per
+    agent per step.
+    """
+
+    def __init__(self, model_reporters=None, agent_reporters=None):
+        super().__init__(model_reporters=model_reporters, agent_reporters=agent_reporters)
+        self.sampled_steps: list[int] = []
+
+    def collect(self, model) -> None:
+        reporters, self.agent_reporters = self.agent_reporters, {}
+        try:
+            super().collect(model)
+        finally:
+            self.agent_reporters = reporters
+
+    def record_citizens(self, model) -> None:
+        table = model.citizen_table()
+        ids = [citizen.unique_id for citizen in model.citizens]
+        columns = [table[name].tolist() for name in self.agent_reporters]
+        self._agent_records[model.steps] = [(model.steps, uid, *values)
+                                            for uid, *values in zip(ids, *columns, strict=True)]
+        self.sampled_steps.append(model.steps)

@@ -57,8 +57,12 @@ def test_agents_of_each_kind_on_a_network():
     citizens = model.agents_by_type[Citizen]
     assert len(citizens) == 300
     assert len(model.agents_by_type[Staff]) == model.params.n_staff
-    assert model.metrics["volunteers"] == len(model.volunteer_agents) == model.volunteer_state["active"].sum()
-    assert len(model.volunteer_agents) > 0, "the coproduction preset should recruit volunteers in 60 weeks"
+    assert model.metrics["volunteers"] == len(model.volunteers) == model.volunteer_state["active"].sum()
+    assert len(model.volunteers) > 0, "the coproduction preset should recruit volunteers in 60 weeks"
+    # one person, one agent: a volunteer is a citizen with a role, not a second agent
+    assert len(model.agents) == 300 + model.params.n_staff
+    index, role = next(iter(model.volunteers.items()))
+    assert role.citizen is model.citizens[index] and model.citizens[index].volunteer is role
     one = model.citizens[0]
     assert one.cell in model.network.all_cells.cells
     assert len(one.cell.neighborhood) >= 2
@@ -101,6 +105,29 @@ def test_agent_state_is_sampled_at_the_configured_period():
     assert sorted(agents["step"].unique()) == [5, 10]
     assert len(agents) == 200
     assert {"resources", "wellbeing", "trust", "efficacy", "withdrawn", "quintile"} <= set(agents.columns)
+
+
+def test_agent_state_reaches_mesas_own_datacollector():
+    model = CoproductionModel(scenario="npm", seed=1, n_citizens=100, agent_sample_period=5)
+    model.run(12)
+    frame = model.datacollector.get_agent_vars_dataframe()
+    assert sorted(frame.index.get_level_values("Step").unique()) == [5, 10]
+    assert len(frame) == 200 and {"trust", "need", "volunteer"} <= set(frame.columns)
+    uid = model.citizens[3].unique_id
+    assert frame.loc[(10, uid), "trust"] == model.agent_dataframe().query("step == 10 and citizen == 3")["trust"].item()
+
+
+def test_mesa_internals_the_model_relies_on_are_still_there():
+    """If a Mesa upgrade moves these, this test fails loudly (model/mesa_internals.py)."""
+    from coprosim.model.mesa_internals import forget_model, network_cells
+    from mesa.agent import Agent
+
+    model = CoproductionModel(scenario="npm", seed=1, n_citizens=30)
+    cells = network_cells(model.network)
+    assert len(cells) == 30 and model.citizens[0].cell is cells[0]
+    assert model in Agent._ids, "Mesa no longer keeps Agent._ids per model: revisit forget_model"
+    forget_model(model)
+    assert model not in Agent._ids
 
 
 def test_release_frees_the_model():

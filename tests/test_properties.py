@@ -52,8 +52,9 @@ def check_invariants(model: CoproductionModel) -> None:
     n = model.params.n_citizens
     assert len(model.agents_by_type[Citizen]) == n
     assert len(model.agents_by_type[Staff]) == model.params.n_staff
-    n_vol = len(model.agents_by_type[Volunteer]) if Volunteer in model.agents_by_type else 0
-    assert n_vol == len(model.volunteer_agents) == int(model.volunteer_state["active"].sum()) == m["volunteers"]
+    assert len(model.agents) == n + model.params.n_staff, "a volunteer is a role, not a second agent"
+    assert len(model.volunteers) == int(model.volunteer_state["active"].sum()) == m["volunteers"]
+    assert all(isinstance(role, Volunteer) for role in model.volunteers.values())
     assert m["throughput"] <= n
 
 

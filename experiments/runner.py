@@ -175,7 +175,8 @@ class _Worker:
         # group while the child imports coprosim is then discarded by the child, not a traceback.
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            self.process.start()
+            with _main_module_hidden():
+                self.process.start()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
             child_end.close()
@@ -193,6 +194,29 @@ class _Worker:
             self.process.kill()
             self.process.join(timeout=5)
         self.conn.close()
+
+
+@contextlib.contextmanager
+def _main_module_hidden():
+    """Start a worker without re-running the user's script in it.
+
+    A spawned child normally imports the parent's ``__main__`` file first, so a script calling
+    ``run_experiment`` without an ``if __name__ == "__main__":`` guard would run again in every
+    worker and fail. Our workers need nothing from ``__main__`` (the target lives in coprosim and
+    tasks are plain data), so the main module's file and spec are hidden while a worker starts.
+    """
+    main = sys.modules.get("__main__")
+    saved = {name: getattr(main, name) for name in ("__file__", "__spec__")
+             if main is not None and hasattr(main, name)}
+    try:
+        if "__file__" in saved:
+            del main.__file__
+        if "__spec__" in saved:
+            main.__spec__ = None
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(main, name, value)
 
 
 class LocalPool:
@@ -253,10 +277,14 @@ class LocalPool:
         if not worker.in_flight:
             return []
         key = worker.in_flight.popleft()
-        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        if code == -signal.SIGKILL:
+            how = "killed by SIGKILL: out of memory?"
+        elif code is not None and code < 0:
+            how = f"killed by signal {signal.Signals(-code).name}"
+        else:
+            how = f"exit status {code}; its error output is on the sweep's stderr"
         failed = [(key, {"ok": False, "requeue": list(worker.in_flight),
-                         "error": f"the worker process died while running this run ({how}; "
-                                  "out of memory?)\n"})]
+                         "error": f"the worker process died while running this run ({how})\n"})]
         return failed
 
     def close(self, cancel: bool = False) -> None:

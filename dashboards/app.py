@@ -100,19 +100,26 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .cp-main .v-window, .cp-main .v-window__container, .cp-main .v-window-item { height: 100%; }
 .cp-tabbody { flex: 1 1 auto; min-height: 0; overflow-y: auto; overflow-x: hidden; }
 .cp-sim { height: calc(100vh - 56px); display: grid; min-height: 0;
-          grid-template-rows: auto minmax(0, 50fr) auto minmax(0, 50fr); gap: 4px; }
+          grid-template-rows: auto minmax(0, 55fr) auto minmax(0, 45fr); gap: 4px; }
 .cp-legendrow { display: flex; justify-content: space-between; align-items: center; }
 .cp-status { display: flex; gap: 18px; align-items: baseline; flex-wrap: wrap; }
 .cp-week { font-size: clamp(26px, 2vw, 40px); font-weight: 700; }
 .cp-running { font-size: 1.05em; color: #333; }
 .cp-top { display: grid; gap: 10px; min-height: 0; }
-.cp-top.one { grid-template-columns: minmax(0, auto) minmax(300px, 1fr); }
-.cp-top.two { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) minmax(300px, 0.95fr); }
+.cp-top.one { grid-template-columns: auto minmax(300px, 1fr); grid-template-rows: 100%; }
+.cp-top.one > .cp-net { height: 100%; aspect-ratio: 1 / 1; max-width: 60vw; }
+.cp-top.two { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) minmax(300px, 0.9fr);
+              grid-template-rows: minmax(0, 1fr) auto; }
+.cp-top.two > .cp-side { grid-column: 3; grid-row: 1 / span 2; }
+.cp-top.two > .cp-legend { grid-column: 1 / span 2; grid-row: 2; font-size: 0.9em; }
 .cp-net { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
 .cp-net-title { font-weight: 700; font-size: 1.1em; line-height: 1.2; }
-.cp-fill { flex: 1 1 auto; min-height: 0; width: 100%; height: 100%; object-fit: contain;
-           object-position: left top; }
-.cp-side { overflow: hidden; min-height: 0; display: flex; flex-direction: column; gap: 6px; }
+/* a picture fills what its cell leaves (the image widget sits in a wrapper div) */
+.cp-net > div:has(> img), .cp-chart > div:has(> img) { flex: 1 1 0; min-height: 0;
+                                                       position: relative; }
+.cp-net img.cp-fill, .cp-chart img.cp-fill { position: absolute; inset: 0; width: 100%;
+           height: 100%; object-fit: contain; object-position: left top; }
+.cp-side { overflow-y: auto; min-height: 0; display: flex; flex-direction: column; gap: 6px; }
 .cp-legend { display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 1em; align-items: center; }
 .cp-legend .sw { display: inline-block; width: 14px; height: 14px; border-radius: 50%;
                  margin-right: 5px; vertical-align: -2px; }
@@ -123,9 +130,9 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .cp-tile .v { font-size: 1.6em; font-weight: 700; line-height: 1.2; }
 .cp-tile .g { font-size: 0.87em; color: #666; }
 .cp-table { border-collapse: collapse; font-size: 1em; width: 100%; }
-.cp-table th, .cp-table td { padding: 2px 6px; border-bottom: 1px solid #ddd; }
+.cp-table th, .cp-table td { padding: 1px 6px; border-bottom: 1px solid #ddd; }
 .cp-table td:not(:first-child), .cp-table th:not(:first-child) { text-align: right; }
-.cp-table td.n { font-weight: 700; font-size: 1.12em; }
+.cp-table td.n { font-weight: 700; font-size: 1.12em; white-space: nowrap; }
 .cp-table .g { color: #666; font-size: 0.8em; font-weight: 400; }
 .cp-charts { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 10px;
              min-height: 0; }
@@ -134,7 +141,7 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .cp-chart .d { font-size: 0.87em; color: #444; line-height: 1.2; min-height: 3.6em; }
 .cp-more { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
            gap: 12px; padding: 8px 0 30px 0; }
-.cp-more .cp-fill { height: auto; }
+.cp-more .cp-chart { height: 300px; }
 .cp-caption { font-size: 13px; color: #555; line-height: 1.25; margin-bottom: 4px; }
 .cp-why { font-size: 13px; color: #8a3b00; line-height: 1.25; margin-bottom: 4px; }
 .cp-label { font-size: 14px; font-weight: 600; margin-top: 4px; }
@@ -291,11 +298,19 @@ def fmt(name: str, value: float | None) -> str:
     return f"{value:.3f}"
 
 
-def _ghost_value(session: Session, name: str, index: int, week: int) -> float | None:
+def _ghost_value(session: Session, snap: Snapshot, name: str, index: int,
+                 week: int) -> float | None:
+    """The ghost's value of ``name`` at ``week`` for the same regime (matched by scenario)."""
     ghost = session.ghost
-    if ghost is None or index >= len(ghost.series) or name not in ghost.series[index]:
+    if ghost is None:
         return None
-    values = ghost.series[index][name]
+    scenario = snap.runs[index][0]
+    matches = [i for i, (s, _) in enumerate(ghost.runs) if s == scenario]
+    if not matches and len(ghost.runs) == len(snap.runs):
+        matches = [index]
+    if not matches or name not in ghost.series[matches[0]]:
+        return None
+    values = ghost.series[matches[0]][name]
     return float(values[min(week, len(values) - 1)]) if len(values) else None
 
 
@@ -307,7 +322,7 @@ def Headlines(session: Session, snap: Snapshot):
     if len(snap.runs) == 1:
         tiles = []
         for key, label in shown:
-            was = _ghost_value(session, key, 0, snap.week)
+            was = _ghost_value(session, snap, key, 0, snap.week)
             extra = f'<div class="g">last run {fmt(key, was)}</div>' if ghost else ""
             tiles.append(f'<div class="cp-tile" title="{html.escape(_meaning(key))}">'
                          f'<div class="k">{label}</div><div class="v">'
@@ -315,12 +330,13 @@ def Headlines(session: Session, snap: Snapshot):
         _html("".join(tiles), ["cp-tiles"])
         return
     head = "".join(f'<th><span style="color:{regime_colour(s, i)}">&#9632;</span> '
-                   f"{html.escape(label)}</th>" for i, (s, label) in enumerate(snap.runs))
+                   f"{html.escape(label.split(' (')[0])}</th>"
+                   for i, (s, label) in enumerate(snap.runs))
     rows = []
     for key, label in shown:
         cells = []
         for i, metrics in enumerate(snap.metrics):
-            was = _ghost_value(session, key, i, snap.week)
+            was = _ghost_value(session, snap, key, i, snap.week)
             extra = f' <span class="g">({fmt(key, was)})</span>' if ghost else ""
             cells.append(f'<td class="n">{fmt(key, metrics.get(key))}{extra}</td>')
         rows.append(f'<tr title="{html.escape(_meaning(key))}"><td>{label}</td>'
@@ -454,8 +470,11 @@ def SimulationView(session: Session, version: solara.Reactive, more: solara.Reac
         with _div("cp-top two" if len(snap.runs) > 1 else "cp-top one"):
             for index in range(len(snap.runs)):
                 NetworkView(session, snap, index)
+            if len(snap.runs) > 1:
+                NetworkLegend(snap)  # under the twin networks
             with _div("cp-side"):
-                NetworkLegend(snap)
+                if len(snap.runs) == 1:
+                    NetworkLegend(snap)
                 Headlines(session, snap)
         with _div("cp-legendrow"):
             _html(chart_legend(session, snap), ["cp-legend"])

@@ -241,7 +241,8 @@ def test_side_by_side_keeps_both_regimes_on_the_same_week_from_the_same_populati
     assert (npm.adjacency != copro.adjacency).nnz == 0, "same social network"
     assert npm.params.coproduction_share == 0.0 and copro.params.coproduction_share == 1.0
     assert len(rc.find(widgets.Image).widgets) == 2 + 4, "two networks and the key charts"
-    assert any("<table" in t and "NPM (customer rules)" in t for t in html_texts(rc))
+    assert any("<table" in t and "NPM</th>" in t and "Co-production</th>" in t
+               for t in html_texts(rc)), "one column per regime"
 
 
 def test_side_by_side_locks_the_parameters_that_make_the_regimes():

@@ -26,6 +26,9 @@ SESSION_CULL = "2m"
 
 def solara_executable() -> str:
     """The ``solara`` next to this Python (the project's venv), else the one on PATH."""
+    from coprosim._extras import require
+
+    require("dashboard", "solara", "coprosim dashboard")  # one line naming coprosim[dashboard]
     beside = Path(sys.executable).with_name("solara")
     if beside.exists():
         return str(beside)
@@ -33,7 +36,8 @@ def solara_executable() -> str:
     if found is None:
         from coprosim.cli import UsageError
 
-        raise UsageError("dashboard: the 'solara' command was not found; run 'make setup' first")
+        raise UsageError("dashboard: the 'solara' command was not found; install it with: "
+                         "pip install 'coprosim[dashboard]'")
     return found
 
 

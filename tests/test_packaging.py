@@ -91,11 +91,13 @@ sys.meta_path.insert(0, Block())
 @pytest.mark.parametrize("blocked, command, extra", [
     ("distributed", ["sweep", "smoke", "--dask", "local:1"], "dask"),
     ("SALib", ["sensitivity", "sensitivity_example"], "analysis"),
+    ("solara", ["dashboard", "--port", "8799"], "dashboard"),
 ])
 def test_missing_extra_is_one_line_naming_it(tmp_path, blocked, command, extra):
     """Without an extra installed, the command says which extra to install (exit 2, one line)."""
     (tmp_path / "sitecustomize.py").write_text(BLOCK_EXTRAS.format(blocked={blocked}))
-    result = subprocess.run([sys.executable, "-m", "coprosim", *command, "--out", str(tmp_path / "o")],
+    out = [] if command[0] == "dashboard" else ["--out", str(tmp_path / "o")]
+    result = subprocess.run([sys.executable, "-m", "coprosim", *command, *out],
                             cwd=tmp_path, capture_output=True, text=True, timeout=120,
                             env={**os.environ, "PYTHONPATH": str(tmp_path)})
     assert result.returncode == 2, result.stderr

@@ -188,12 +188,37 @@ class Session:
         return out.getvalue()
 
     def close(self) -> None:
-        """Free the models (Mesa keeps a class-level reference to each model's agents)."""
+        """Free the models (Mesa keeps a class-level reference to each model's agents), and
+        soon after give the freed memory back to the operating system."""
         with self.lock:
             for run in self.runs:
                 run.model.release()
             self.runs = []
             self.ghost = None
+        give_back_memory_soon()
+
+
+def give_back_memory_soon(delay: float = 3.0) -> None:
+    """After a session closes (and Solara's own collection of the closed page has run), collect
+    garbage and ask the C allocator to return free pages to the system (glibc ``malloc_trim``).
+
+    Without this a class server's memory grows by some MiB per closed tab although nothing is
+    leaked: the C heap keeps the pages the models and pictures used. A no-op where there is no
+    glibc.
+    """
+    def trim() -> None:
+        import ctypes
+        import gc
+
+        gc.collect()
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+
+    timer = threading.Timer(delay, trim)
+    timer.daemon = True
+    timer.start()
 
 
 def _cell(values, week: int) -> str:

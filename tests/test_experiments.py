@@ -136,7 +136,7 @@ def test_sweep_killed_with_sigkill_resumes_to_identical_results(reference, tmp_p
 
 def live_processes(session: int) -> list[str]:
     """Processes of a session that are still running (zombies waiting to be reaped don't count)."""
-    ps = subprocess.run(["ps", "-o", "pid=,stat=,args=", "-s", str(session)], capture_output=True,
+    ps = subprocess.run(["ps", "-ww", "-o", "pid=,stat=,args=", "-s", str(session)], capture_output=True,
                         text=True).stdout.splitlines()
     return [line for line in ps if line.split()[1:2] and not line.split()[1].startswith("Z")]
 
@@ -207,7 +207,7 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
             time.sleep(0.02)
         assert process.poll() is None, "the sweep ended before it could be killed"
         workers = [line for line in live_processes(process.pid) if "spawn_main" in line]
-        assert workers, "expected worker processes while the sweep runs"
+        assert workers, f"expected worker processes while the sweep runs: {live_processes(process.pid)}"
         process.kill()  # the parent only
         process.wait()
         assert_no_process_left(process.pid, within=20)

@@ -47,6 +47,7 @@ CUSTOMER, COCREATING = 0, 1  # the two modes, in the order of MODE_RULES pairs
 _DRAWS = (
     "shock", "size", "wicked", "return", "take_part", "jitter", "mode", "innovation", "spread",
     "recruit", "volunteer_order", "volunteer_churn", "volunteer_wanted", "codestruction", "notice",
+    "volunteer_rota",
 )
 _ROW = {name: i for i, name in enumerate(_DRAWS)}
 _TEAM_DRAWS = 2  # process innovation at a review, one spare: the same every week in every scenario
@@ -355,7 +356,7 @@ class CoproductionModel(mesa.Model):
         at a cost to their motivation, when the programme asks for more)."""
         p, v, u = self.params, self.volunteer_state, week["u"]
         ids = np.fromiter(self.volunteers, dtype=np.int64, count=len(self.volunteers))
-        ids.sort()
+        ids = ids[np.argsort(u[_ROW["volunteer_rota"]][ids], kind="stable")]  # this week's rota
         encounters = np.flatnonzero(week["served"])
         wanted = u[_ROW["volunteer_wanted"]] < p.volunteer_demand
         total = week["durations"]["total"]
@@ -539,9 +540,11 @@ class CoproductionModel(mesa.Model):
                                                   p.volunteer_churn):
             active[i] = False
             del self.volunteers[int(i)]
-        for i in volunteering.recruit(active, c["efficacy"], c["habit"], c["resources"], c["withdrawn"],
+        for i in volunteering.recruit(active, c["efficacy"], c["resources"], c["withdrawn"],
                                       u[_ROW["recruit"]], p.volunteer_recruitment,
-                                      p.volunteer_engagement, p.max_volunteer_share):
+                                      p.volunteer_engagement, p.max_volunteer_share,
+                                      volunteering.work_for_more(week["volunteer_load"],
+                                                                 bool(self.volunteers))):
             active[i] = True
             v["motivation"][i] = 0.8
             v["skill"][i] = c["skill"][i]

@@ -9,20 +9,31 @@ from __future__ import annotations
 import numpy as np
 
 
-def recruit(is_volunteer, efficacy, habit, resources, withdrawn, draw, recruitment, engagement,
-            max_share):
-    """Engaged citizens (efficacy and habit high on average, some free resources) may volunteer.
+def recruit(is_volunteer, efficacy, resources, withdrawn, draw, recruitment, engagement,
+            max_share, work_for_more=1.0):
+    """Engaged citizens (a sense of efficacy and some free resources) may volunteer; self-efficacy is
+    the key driver of co-production (Bovaird et al. 2015), whatever the regime.
 
+    The programme recruits as far as it has work for more volunteers (``work_for_more`` in [0, 1]:
+    see ``work_for_more``); nobody is recruited to sit idle.
     Returns the indices of new volunteers, at most up to ``max_share`` of citizens in all.
     """
+    recruitment *= min(1.0, max(0.0, work_for_more))
     if recruitment <= 0:
         return np.empty(0, dtype=np.int64)
     room = int(max_share * is_volunteer.size) - int(is_volunteer.sum())
     if room <= 0:
         return np.empty(0, dtype=np.int64)
-    eligible = (~is_volunteer & ~withdrawn & ((efficacy + habit) / 2 > engagement)
-                & (resources > 0.3))
+    eligible = ~is_volunteer & ~withdrawn & (efficacy > engagement) & (resources > 0.3)
     return np.flatnonzero(eligible & (draw < recruitment))[:room]
+
+
+def work_for_more(load, has_volunteers: bool) -> float:
+    """How far a programme looks for more volunteers: fully when it has none or its volunteers are
+    fully booked, not at all below 80% of their hours, in between a ramp."""
+    if not has_volunteers:
+        return 1.0
+    return min(1.0, max(0.0, (load - 0.8) / 0.2))
 
 
 def match_to_encounters(volunteer_ids, hours_each, encounters, durations, wanted, order_draw):
@@ -52,11 +63,12 @@ def match_to_encounters(volunteer_ids, hours_each, encounters, durations, wanted
 def after_week(motivation, skill, used, learning_rate, overload=0.0, overload_strain=0.0):
     """Used volunteers learn and find meaning; unused ones lose heart; overloaded ones burn out.
 
-    ``overload`` is the load beyond the hours offered (0 when the programme asks no more than the
-    volunteers give).
+    Motivation moves toward 1 in a week of use and toward 0.2 in a week without, so a volunteer
+    used less than about one week in eight drifts below the leaving threshold (0.3). ``overload``
+    is the load beyond the hours offered (0 when the programme asks no more than volunteers give).
     """
     skill[used] += learning_rate * (1.0 - skill[used])
-    motivation += 0.1 * (used.astype(float) - motivation)
+    motivation += 0.1 * (0.2 + 0.8 * used.astype(float) - motivation)
     motivation -= overload_strain * overload * motivation * used
     np.clip(motivation, 0.0, 1.0, out=motivation)
 

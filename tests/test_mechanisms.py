@@ -495,6 +495,17 @@ def test_volunteers_fill_the_encounters_asked_for_by_their_real_hours():
     assert load == pytest.approx(12.0 / 8.0)
 
 
+def test_the_programme_recruits_efficacious_citizens_only_while_it_has_work_for_them():
+    is_volunteer = np.array([False, False, False, True])
+    efficacy = np.array([0.6, 0.2, 0.6, 0.9])
+    resources = np.array([0.5, 0.5, 0.1, 0.5])
+    args = (is_volunteer, efficacy, resources, np.zeros(4, dtype=bool), np.zeros(4), 0.5, 0.4, 1.0)
+    assert list(volunteering.recruit(*args, work_for_more=1.0)) == [0]
+    assert list(volunteering.recruit(*args, work_for_more=0.0)) == []
+    assert volunteering.work_for_more(0.5, True) == 0.0
+    assert volunteering.work_for_more(1.2, True) == 1.0 == volunteering.work_for_more(0.0, False)
+
+
 def test_overloaded_volunteers_lose_heart_and_leave():
     """Overload, not only disuse, drives volunteers away."""
     motivation, skill = np.array([0.8, 0.8]), np.zeros(2)

@@ -8,8 +8,11 @@ and prints agent-steps per second, the ratio of per-agent-step costs, the scalin
 
 Targets (issue 2): a citizen-step at most 1.5x the reference's agent-step at both sizes; our
 1,000 -> 10,000 per-step cost growth at most 1.2x the reference's; the default run under 1 s.
+Target of version 2 (the fair contest): a citizen-step at most 2x what version 1's cost, measured in
+the same run: ``--baseline DIR`` loads the ``model`` package of an earlier checkout (e.g.
+``git worktree add /tmp/coprosim-v1 7b51166``) and times its presets beside the current ones.
 
-    python benchmarks/bench_model.py [--repeats R]
+    python benchmarks/bench_model.py [--repeats R] [--baseline /tmp/coprosim-v1]
 """
 
 from __future__ import annotations
@@ -58,10 +61,25 @@ def coprosim(scenario: str, n: int):
     return lambda seed: CoproductionModel(scenario=scenario, seed=seed, n_citizens=n)
 
 
+def load_baseline(folder: str):
+    """The ``model`` package of an earlier checkout, imported under another name."""
+    import importlib.util
+
+    init = Path(folder) / "model" / "__init__.py"
+    spec = importlib.util.spec_from_file_location(
+        "baseline_model", init, submodule_search_locations=[str(init.parent)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_model"] = module
+    spec.loader.exec_module(module)
+    return module.CoproductionModel
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline", help="folder of an earlier checkout to time beside this one")
     args = parser.parse_args()
+    baseline = load_baseline(args.baseline) if args.baseline else None
 
     steps = {1_000: 100, 10_000: 20}
     rows = []
@@ -74,6 +92,12 @@ def main() -> None:
             ours = per_step(coprosim(scenario, n), steps[n], args.repeats)
             cost[(scenario, n)] = ours
             rows.append((scenario, n, n / ours, ours / ref))
+            if baseline is not None:
+                def build(seed, scenario=scenario, n=n):
+                    return baseline(scenario=scenario, seed=seed, n_citizens=n)
+                theirs = per_step(build, steps[n], args.repeats)
+                cost[("baseline " + scenario, n)] = theirs
+                rows.append((f"baseline {scenario}", n, n / theirs, theirs / ref))
 
     print(f"{'model':<26}{'agents':>8}{'agent-steps/s':>16}{'cost vs reference':>20}")
     for name, n, rate, ratio in rows:
@@ -84,6 +108,13 @@ def main() -> None:
     for scenario in ("coproduction", "npm"):
         growth = cost[(scenario, 10_000)] / cost[(scenario, 1_000)]
         print(f"  {scenario:<14} {growth:.2f}x  (relative to reference {growth / ref_growth:.2f}, target <= 1.2)")
+
+    if baseline is not None:
+        print("\nthis checkout against the baseline, cost of a citizen-step (target <= 2x):")
+        for n in SIZES:
+            for scenario in ("coproduction", "npm"):
+                ratio = cost[(scenario, n)] / cost[("baseline " + scenario, n)]
+                print(f"  {scenario:<14}{n:>8}  {ratio:.2f}x")
 
     walls = []
     for seed in range(args.repeats):

@@ -98,9 +98,16 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default=str(ROOT / "results" / "where_each_regime_wins"))
+    parser.add_argument("--plot-only", action="store_true",
+                        help="redraw the figure and summary from an earlier run's runs.csv")
     args = parser.parse_args()
     import pandas as pd
 
+    out = Path(args.out)
+    if args.plot_only:
+        runs = pd.read_csv(out / "runs.csv")
+        summarise(runs, out)
+        return 0
     points = design(args.points)
     seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(7).spawn(args.seeds)]
     jobs = [(i, regime, seed, overrides) for i, overrides in enumerate(points)
@@ -113,14 +120,20 @@ def main() -> int:
             if (k + 1) % 100 == 0:
                 print(f"{k + 1}/{len(jobs)} runs", flush=True)
     runs = pd.DataFrame(rows)
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     design_frame = pd.DataFrame(points)
     design_frame.index.name = "point"
-    runs.merge(design_frame, left_on="point", right_index=True).to_csv(out / "runs.csv", index=False)
+    runs = runs.merge(design_frame, left_on="point", right_index=True)
+    runs.to_csv(out / "runs.csv", index=False)
+    summarise(runs, out)
+    return 0
 
+
+def summarise(runs, out: Path) -> None:
+    """The summary table (summary.md) and the figure (regimes_map.png) from the runs."""
     wide = runs.pivot_table(index=["point", "seed"], columns="regime", values=list(METRICS))
-    lines = [f"{len(points)} points x {len(seeds)} paired seeds, {N_CITIZENS} citizens, {STEPS} weeks "
+    n_points, n_seeds = runs["point"].nunique(), runs["seed"].nunique()
+    lines = [f"{n_points} points x {n_seeds} paired seeds, {N_CITIZENS} citizens, {STEPS} weeks "
              f"(mean of the last {WINDOW}); {len(sampled_parameters())} parameters sampled over "
              "their plausible ranges.", "",
              "| metric | co-production leads | 95% CI | clearly (both seeds agree) | NPM clearly |",
@@ -139,7 +152,55 @@ def main() -> int:
     summary = "\n".join(lines)
     (out / "summary.md").write_text(summary + "\n", encoding="utf-8")
     print(summary)
-    return 0
+    plot(runs, wide, out / "regimes_map.png")
+
+
+def plot(runs, wide, path: Path) -> None:
+    """Left: share of the plausible space where each regime leads, per metric (95% CI).
+    Right: co-production's lead in wellbeing against the two parameters that predict it best."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    params = runs.drop_duplicates("point").set_index("point")[list(sampled_parameters())]
+    labels, shares, errors = [], [], []
+    for metric, (label, sign) in METRICS.items():
+        mean = (sign * (wide[(metric, "coproduction")] - wide[(metric, "npm")])).groupby(level="point").mean()
+        k, n = int((mean > 0).sum()), int(mean.size)
+        lo, hi = wilson(k, n)
+        labels.append(label)
+        shares.append(k / n)
+        errors.append((k / n - lo, hi - k / n))
+    lead = (wide[("mean_wellbeing", "coproduction")] - wide[("mean_wellbeing", "npm")]).groupby(level="point").mean()
+    ranks = params.rank().corrwith(lead.rank()).abs().sort_values(ascending=False)
+    x_name, y_name = ranks.index[:2]
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1.1, 1]})
+    y = np.arange(len(labels))[::-1]
+    left.barh(y, shares, xerr=np.array(errors).T, color="#5e3c99", alpha=0.85, capsize=3,
+              label="co-production leads")
+    left.barh(y, [1 - v for v in shares], left=shares, color="#e66101", alpha=0.6,
+              label="NPM leads")
+    left.axvline(0.5, color="k", lw=0.8, ls=":")
+    left.set_yticks(y, labels)
+    left.set_xlim(0, 1)
+    left.set_xlabel("share of the plausible parameter space")
+    left.set_title("Who leads where: share of sampled points (95% CI)")
+    left.legend(loc="lower right", fontsize=8)
+    limit = float(np.nanmax(np.abs(lead.to_numpy()))) or 1.0
+    points = right.scatter(params.loc[lead.index, x_name], params.loc[lead.index, y_name], c=lead,
+                           cmap="PuOr", vmin=-limit, vmax=limit, s=28, edgecolors="none")
+    right.set_xlabel(x_name)
+    right.set_ylabel(y_name)
+    right.set_title("Lead in wellbeing (purple: co-production, orange: NPM)")
+    fig.colorbar(points, ax=right, label="wellbeing, co-production minus NPM")
+    fig.suptitle(f"{runs['point'].nunique()} points of a Latin hypercube over the plausible ranges, "
+                 f"{runs['seed'].nunique()} paired seeds each, {N_CITIZENS} citizens, {STEPS} weeks",
+                 fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 if __name__ == "__main__":

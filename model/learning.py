@@ -1,4 +1,4 @@
-"""Experience and learning (MODEL.md step 5; seed chapter 1: experience, habits).
+"""Experience and learning (ODD 1.3, step 5; seed chapter 1: experience, habits).
 
 Citizens learn by doing: taking part raises skill and efficacy with diminishing returns, passive
 receipt erodes efficacy (pacification), habits move toward what was practised and fade with disuse.

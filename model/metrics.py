@@ -30,6 +30,10 @@ METRICS: dict[str, str] = {
 }
 
 
+# Metrics that count things (stored as integers by the experiments layer).
+COUNTS = ("volunteers", "throughput", "innovations")
+
+
 def gini(values) -> float:
     """Gini coefficient of non-negative values (0 equal, toward 1 concentrated)."""
     x = np.sort(np.asarray(values, dtype=float))

@@ -255,20 +255,25 @@ class CoproductionModel(mesa.Model):
 
     def _durations(self, week, took_part):
         """Staff hours of each citizen's encounter, by activity, under their case's mode."""
-        p, c = self.params, self.citizen_state
-        wicked_fraction = np.divide(c["wicked_need"], c["need"], out=np.zeros_like(c["need"]),
-                                    where=c["need"] > 0)
-        saving = np.minimum(0.9, p.routine_speedup * self.routine_skill + self.process_gain)
-        pace = np.array([targets.effort(pr, p.target_effort_gain, p.target_effort_peak)
-                         for pr in self.pressure])
-        mode = week["cocreating"].astype(np.int64)
-        service = allocation.encounter_duration(
-            wicked_fraction, c["resources"], p.standard_duration, p.wicked_extra_time,
-            p.disadvantage_extra_time, 0.0, saving[mode]) / pace[mode]
-        dialogue = service * self._by_mode(week, "dialogue time") * took_part
-        audit = service * p.audit_time * self._by_mode(week, "performance targets")
+        if "service" not in week:  # the week's service times, computed once
+            p, c = self.params, self.citizen_state
+            wicked_fraction = np.divide(c["wicked_need"], c["need"], out=np.zeros_like(c["need"]),
+                                        where=c["need"] > 0)
+            saving = np.minimum(0.9, p.routine_speedup * self.routine_skill + self.process_gain)
+            pace = np.array([targets.effort(pr, p.target_effort_gain, p.target_effort_peak)
+                             for pr in self.pressure])
+            mode = week["cocreating"].astype(np.int64)
+            week["wicked_fraction"] = wicked_fraction
+            week["service"] = allocation.encounter_duration(
+                wicked_fraction, c["resources"], p.standard_duration, p.wicked_extra_time,
+                p.disadvantage_extra_time, 0.0, saving[mode]) / pace[mode]
+            week["dialogue_rule"] = self._by_mode(week, "dialogue time")
+            week["audit_rule"] = self.params.audit_time * self._by_mode(week, "performance targets")
+        service = week["service"]
+        dialogue = service * week["dialogue_rule"] * took_part
+        audit = service * week["audit_rule"]
         return {"service": service, "dialogue": dialogue, "target_audit": audit,
-                "total": service + dialogue + audit, "wicked_fraction": wicked_fraction}
+                "total": service + dialogue + audit, "wicked_fraction": week["wicked_fraction"]}
 
     def _ask_for_help(self, week) -> None:
         """Withdrawn citizens sometimes return; outreach contacts the target group; who asks."""
@@ -296,7 +301,7 @@ class CoproductionModel(mesa.Model):
         p, c = self.params, self.citizen_state
         support = np.zeros(p.n_citizens)
         support[week["reached"]] = p.outreach_support
-        neighbours = participation.neighbour_share(self.adjacency, c["took_part"])
+        neighbours = participation.neighbour_share(self.adjacency, c["took_part"], self._degree)
         will = participation.willingness(
             c["efficacy"], c["trust"], c["habit"], c["expected_benefit"], neighbours,
             c["resources"], support, p.participation_cost, p.neighbour_influence,

@@ -25,9 +25,10 @@ def return_unprompted(withdrawn, disappointments, draw, p_return):
     disappointments[back] = 0
 
 
-def neighbour_share(adjacency, taking_part):
+def neighbour_share(adjacency, taking_part, degree=None):
     """Share of each citizen's neighbours who took part last week (what others around me do)."""
-    degree = np.asarray(adjacency.sum(axis=1)).ravel()
+    if degree is None:
+        degree = np.asarray(adjacency.sum(axis=1)).ravel()
     counts = adjacency @ taking_part.astype(float)
     return np.divide(counts, degree, out=np.zeros_like(counts), where=degree > 0)
 

@@ -1,4 +1,4 @@
-"""Trust in public institutions (MODEL.md step 8; seed chapter 2: 'withness-thinking')."""
+"""Trust in public institutions (ODD 1.3, step 6; seed chapter 2: 'withness-thinking')."""
 
 from __future__ import annotations
 
@@ -32,4 +32,5 @@ def spread_distrust(trust, adjacency, failed, contagion):
     if contagion <= 0 or not failed.any():
         return
     exposure = adjacency @ failed.astype(float)
-    trust *= (1.0 - contagion) ** exposure
+    exposed = exposure > 0
+    trust[exposed] *= (1.0 - contagion) ** exposure[exposed]

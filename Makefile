@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 EXTRAS := all,test
 
-.PHONY: setup run test test-fast dashboard bench bench-sweep bench-dashboard browser lint wheel check-wheel clean
+.PHONY: setup run test test-fast dashboard dashboard-mesa bench bench-sweep bench-dashboard browser lint wheel check-wheel clean
 
 setup: $(STAMP)
 
@@ -42,6 +42,9 @@ test-fast: setup
 
 dashboard: setup
 	$(VENV)/bin/coprosim dashboard
+
+dashboard-mesa: setup
+	$(VENV)/bin/coprosim dashboard --mesa
 
 bench: setup
 	$(PY) benchmarks/bench_model.py

@@ -90,7 +90,7 @@ class Staff(Agent):
     coproduction_skill = _Row("staff_state", "Skill at facilitating co-production, in [0, 1].")
     mode_habit = _Row("staff_state", "Interactional habit: 0 customer service, 1 co-creating.")
     burnout = _Row("staff_state", "Burnout, in [0, 1].")
-    hours_worked = _Row("staff_state", "Hours spent in encounters this week.")
+    hours_worked = _Row("staff_state", "Hours worked this week (encounters, programmes, meetings, overtime).")
     tenure = _Row("staff_state", "Weeks in post.")
 
     def __init__(self, model, index: int):

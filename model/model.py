@@ -50,15 +50,13 @@ _DRAWS = (
     "volunteer_rota",
 )
 _ROW = {name: i for i, name in enumerate(_DRAWS)}
-_TEAM_DRAWS = 2  # process innovation at a review, one spare: the same every week in every scenario
+_TEAM_DRAWS = 1  # process innovation at a review: drawn every week in every scenario
 
 _CITIZEN_FIELDS = (
     "resources", "need", "wicked_need", "wellbeing", "trust", "efficacy", "skill", "habit",
     "expected_benefit", "innovation_gain", "fatigue", "waiting",
 )
 AGENT_FIELDS = (*_CITIZEN_FIELDS, "withdrawn", "took_part", "volunteer", "quintile")
-_STAFF_FIELDS = ("capacity", "motivation", "coproduction_skill", "mode_habit", "burnout",
-                 "hours_worked", "tenure")
 
 
 class CoproductionModel(mesa.Model):
@@ -203,11 +201,12 @@ class CoproductionModel(mesa.Model):
     def _draw_week(self) -> dict[str, Any]:
         """The week's random numbers, the same block in every scenario (common random numbers)."""
         n = self.params.n_citizens
+        u = self.rng.random((len(_DRAWS), n))
         return {
-            "u": self.rng.random((len(_DRAWS), n)),
+            "u": u,
             "staff_draw": self.rng.random(len(self.staff_members)),
             "team_draw": self.rng.random(_TEAM_DRAWS),
-            "cocreating": None,
+            "cocreating": u[_ROW["mode"]] < self.params.coproduction_share,  # each case's mode
             "review": self._is_review_week(),
         }
 
@@ -231,7 +230,6 @@ class CoproductionModel(mesa.Model):
         _, week["communal"] = needs.self_help(
             c["need"], c["wicked_need"], c["resources"], p.self_help_rate,
             community=p.spillover * capacity, innovation_gain=c["innovation_gain"])
-        week["cocreating"] = u[_ROW["mode"]] < p.coproduction_share
 
     def _team_hours(self, week) -> float:
         """Paid hours left for encounters after programmes and meetings (booked in the ledger)."""

@@ -1,4 +1,6 @@
-"""Make the README's figure from a real run of both regimes: mean and 95% band over 10 seeds.
+"""Make the README's second figure: both regimes at the default point, mean and 95% band over 10
+seeds. One point of the plausible space, for illustration; the headline is the map made by
+``docs/where_each_regime_wins.py``.
 
     .venv/bin/python docs/make_figure.py   ->  results/figures/regimes.png
 """
@@ -19,14 +21,14 @@ sys.path.insert(0, str(ROOT))
 
 from coprosim.model import CoproductionModel  # noqa: E402
 
-SCENARIOS = {"npm": "#c0392b", "coproduction": "#1f77b4", "coproduction_no_outreach": "#7f7f7f"}
+SCENARIOS = {"npm": "#e66101", "coproduction": "#5e3c99", "coproduction_no_outreach": "#7f7f7f"}
 PANELS = [
-    ("mean_wellbeing", "Mean wellbeing"),
-    ("equity_gap", "Equity gap (top - bottom quintile)"),
-    ("participation_rate", "Participation rate"),
+    ("mean_wellbeing", "Mean wellbeing (higher is better)"),
+    ("equity_gap", "Equity gap, top - bottom quintile (lower is better)"),
     ("mean_trust", "Mean trust"),
-    ("hidden_need", "Hidden need (withdrawn citizens)"),
-    ("value_per_cost", "Value per cost"),
+    ("emergent_value", "Emergent value per citizen-week"),
+    ("cost", "Cost, paid hours per citizen-week"),
+    ("waiting_time", "Waiting time, weeks"),
 ]
 SEEDS = range(10)
 STEPS = 200
@@ -56,8 +58,8 @@ def main() -> None:
         ax.set_xlabel("week")
         ax.grid(alpha=0.3)
     axes.flat[0].legend(frameon=False)
-    fig.suptitle("coprosim: 1,000 citizens, default parameters, mean and 95% CI over 10 paired seeds",
-                 fontsize=12)
+    fig.suptitle("One point of the space: 1,000 citizens, default parameters, mean and 95% CI over "
+                 "10 paired seeds", fontsize=12)
     out = ROOT / "results" / "figures" / "regimes.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)

@@ -188,7 +188,7 @@ def plot(runs, wide, path: Path) -> None:
     left.set_xlabel("share of the plausible parameter space")
     left.set_title("Who leads where: share of sampled points (95% CI)")
     left.legend(loc="lower right", fontsize=8)
-    limit = float(np.nanmax(np.abs(lead.to_numpy()))) or 1.0
+    limit = float(np.nanpercentile(np.abs(lead.to_numpy()), 90)) or 1.0  # outliers saturate
     points = right.scatter(params.loc[lead.index, x_name], params.loc[lead.index, y_name], c=lead,
                            cmap="PuOr", vmin=-limit, vmax=limit, s=28, edgecolors="none")
     right.set_xlabel(x_name)

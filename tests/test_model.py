@@ -230,6 +230,23 @@ def test_cost_differs_between_the_regimes():
     assert not np.allclose(npm["cost"].iloc[1:], co["cost"].iloc[1:])
 
 
+def test_innovation_is_a_property_of_encounters_and_teams_not_of_a_label():
+    """Process improvements and encounter innovations arise under NPM too (benchmarking, lean)."""
+    model = CoproductionModel(scenario="npm", seed=4, n_citizens=300, p_process_innovation=1.0)
+    model.run(60)
+    assert model.process_gain > 0, "an NPM team's reviews should find process improvements"
+    assert model.innovations > 0, "customer-mode encounters should innovate sometimes"
+    model.release()
+
+
+def test_routines_make_npm_encounters_quicker_over_time():
+    """Standardisation: with routine learning the customer mode closes simple cases faster."""
+    learning = _frame("npm", seed=2, steps=120, n_citizens=300, wicked_share=0.0, staff_per_1000=8)
+    flat = _frame("npm", seed=2, steps=120, n_citizens=300, wicked_share=0.0, staff_per_1000=8,
+                  routine_learning=0.0, p_process_innovation=0.0)
+    assert learning["throughput"].iloc[-40:].mean() > flat["throughput"].iloc[-40:].mean()
+
+
 def test_coproduction_share_is_continuous():
     assert Params(coproduction_share=0.37).coproduction_share == 0.37
 

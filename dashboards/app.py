@@ -148,6 +148,30 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .cp-prose table { border-collapse: collapse; font-size: 16px; }
 .cp-prose code { font-size: 0.85em; color: #6a3d9a; background: #f4f0f8; }
 .cp-prose { font-size: 16px; }
+/* lessons: read from the back of a classroom */
+.cp-lessons { display: grid; grid-template-columns: minmax(11em, 15em) minmax(0, 1fr); gap: 14px;
+              padding: 6px 4px 30px 0; font-size: clamp(16px, 1.2vw, 24px); line-height: 1.35; }
+.cp-lesson-nav { display: flex; flex-direction: column; gap: 2px; }
+.cp-lesson-nav .v-btn { text-transform: none; justify-content: flex-start; white-space: normal;
+                        height: auto !important; min-height: 32px; padding: 4px 8px;
+                        text-align: left; font-size: 0.9em; letter-spacing: 0; }
+.cp-lesson-nav .v-btn .v-btn__content { white-space: normal; flex: 1 1 auto; }
+.cp-lesson-nav .cp-nav-on { background: #e3eefa; font-weight: 700; }
+.cp-lesson-head .n { font-size: 0.85em; color: #555; }
+.cp-lesson-head h2 { font-size: 1.5em; margin: 0 0 2px 0; line-height: 1.2; }
+.cp-lesson-head .idea { font-size: 0.95em; color: #333; font-style: italic; margin-bottom: 6px; }
+.cp-lesson-body { display: grid; grid-template-columns: repeat(auto-fit, minmax(21em, 1fr));
+                  gap: 6px 22px; }
+.cp-lesson-col { display: flex; flex-direction: column; gap: 6px; align-items: flex-start; }
+.cp-lesson-col > div { width: 100%; }
+.cp-step .h { font-weight: 700; font-size: 1.1em; color: #0b5394; margin-top: 6px; }
+.cp-step p, .cp-then p, .cp-explain p { margin: 2px 0 6px 0; }
+.cp-step ul, .cp-then ul, .cp-explain ul { margin: 2px 0 6px 0; padding-left: 1.2em; }
+.cp-step.predict { background: #fff6dd; border-left: 5px solid #e69f00; padding: 2px 10px 4px; }
+.cp-step .hint, .cp-hint { color: #555; font-size: 0.9em; }
+.cp-params { list-style: none; padding-left: 0 !important; }
+.cp-explain { background: #eef5ee; border-left: 5px solid #009e73; padding: 4px 10px; }
+.cp-lessonstrip { border-left: 5px solid #e69f00; }
 """
 
 
@@ -177,8 +201,10 @@ def load_lessons() -> list:
     ``text`` (markdown: the question, what to watch, what to discuss) and ``weeks`` (how far to
     play). With no lessons module there is no Lessons tab: no empty state.
     """
-    try:
-        from coprosim.dashboards import lessons
+    import importlib
+
+    try:  # by module name, so that a test's stand-in module (sys.modules) is found
+        lessons = importlib.import_module("coprosim.dashboards.lessons")
     except ImportError:
         return []
     return list(getattr(lessons, "LESSONS", []))
@@ -278,7 +304,7 @@ HEADLINES = [
     ("equity_gap", "Equity gap"),
     ("cost", "Cost per citizen"),
     ("social_cost", "Social cost"),
-    ("value_destroyed", "Value destroyed"),
+    ("value_destroyed", "Value destroyed (per 1,000)"),
     ("waiting_time", "Waiting (weeks)"),
     ("volunteers", "Volunteers"),
 ]
@@ -289,7 +315,7 @@ def fmt(name: str, value: float | None) -> str:
         return "–"
     if name in ("participation_rate", "withdrawn_share"):
         return f"{100 * value:.0f}%"
-    if name == "emergent_value":
+    if name in ("emergent_value", "value_destroyed"):  # small flows: per 1,000 citizens
         return f"{1000 * value:.2f}"
     if name in ("volunteers", "innovations", "throughput"):
         return f"{value:.0f}"
@@ -519,15 +545,135 @@ def ExplainView(on_setup):
                                   on_click=lambda setup=idea.setup: on_setup(setup))
 
 
+LESSON_STEPS = ("Predict", "Run", "Watch", "Explain", "Next experiment")
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
+
+
+def _list(items) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+
+
+def _parameters(lines: list[tuple[str, str]]) -> str:
+    """Parameters as 'Readable label: value' (no code names on the projector)."""
+    return '<ul class="cp-params">' + "".join(
+        f"<li><b>{html.escape(label)}</b>: {html.escape(value)}</li>" for label, value in lines
+    ) + "</ul>"
+
+
+def _step(number: int, body: str, classes: str = "") -> None:
+    _html(f'<div class="h">{number} · {LESSON_STEPS[number - 1]}</div>{body}',
+          ["cp-step", *classes.split()])
+
+
 @solara.component
-def LessonsView(lessons: list, on_setup):
-    """The lessons of ``dashboards/lessons.py``: each with its text and a one-click setup."""
-    for lesson in lessons:
-        with solara.Card(getattr(lesson, "title", "Lesson")):
-            if getattr(lesson, "text", ""):
-                Prose(lesson.text)
-            solara.Button("Set this up", color="primary", outlined=True,
-                          on_click=lambda setup=lesson.setup: on_setup(setup))
+def LessonCard(lesson, number: int, count: int, on_lesson):
+    """One lesson as the cycle of experiential learning: predict, run (one click, and a second
+    run where the lesson has one), watch, explain (shown on request, after the run), next."""
+    from coprosim.dashboards.lessons import change_lines, parameter_lines, setup_words
+
+    shown, set_shown = solara.use_state(False)
+    weeks = getattr(lesson, "weeks", None)
+    then = getattr(lesson, "then", None)
+    ideas = getattr(lesson, "ideas", "")
+    _html(f'<div class="n">Lesson {number} of {count}</div>'
+          f"<h2>{html.escape(lesson.title)}</h2>"
+          + (f'<div class="idea">From the chapters: {html.escape(ideas)}</div>' if ideas else ""),
+          ["cp-lesson-head"])
+    with _div("cp-lesson-body"):
+        with _div("cp-lesson-col"):
+            _step(1, _paragraphs(lesson.predict) + '<p class="hint">Write your prediction '
+                  "down before you run.</p>", "predict")
+            run = f"<p>{html.escape(setup_words(lesson.setup))}"
+            run += f", {weeks} weeks.</p>" if weeks else ".</p>"
+            _step(2, run + _parameters(parameter_lines(lesson.setup)))
+            with solara.Row(gap="8px", style={"align-items": "center", "flex-wrap": "wrap"}):
+                solara.Button("Set this up", color="primary",
+                              on_click=lambda: on_lesson(number - 1, "setup"))
+                _html("then press Play" + (f": it pauses at week {weeks}." if weeks else "."),
+                      ["cp-hint"], tag="span")
+            if then:
+                _html("<p><b>Then change one thing and run again</b> (the first run stays as a "
+                      "faint ghost):</p>" + _parameters(change_lines(lesson.setup, then)),
+                      ["cp-then"])
+                solara.Button(lesson.then_label, color="primary", outlined=True,
+                              on_click=lambda: on_lesson(number - 1, "then"),
+                              style={"text-transform": "none", "white-space": "normal",
+                                     "height": "auto", "min-height": "36px"})
+        with _div("cp-lesson-col"):
+            _step(3, _list(lesson.watch))
+            _step(4, "" if shown else "<p class=\"hint\">After the run: compare with your "
+                  "prediction, then open the explanation.</p>")
+            solara.Button("Hide the explanation" if shown else "Show what happened, and why",
+                          on_click=lambda: set_shown(not shown), outlined=True, small=True,
+                          style={"text-transform": "none"})
+            if shown:
+                effects = [e.text for e in getattr(lesson, "effects", ())]
+                _html(("<p><b>What the model shows</b> (on this seed and on average over ten "
+                       "seeds):</p>" + _list(effects) if effects else "")
+                      + _paragraphs(lesson.explain), ["cp-explain"])
+            _step(5, _paragraphs(lesson.next))
+
+
+@solara.component
+def LessonsView(lessons: list, on_lesson, chosen: int = 0, on_choose=None):
+    """The lessons of ``dashboards/lessons.py``, one at a time, with a list to choose from.
+
+    A lesson with the whole cycle (``predict``, ``watch``, ``explain``, ``next``; see
+    ``lessons.Lesson``) shows it as numbered steps; a simpler one (``title``, ``text``, ``setup``)
+    shows its text and its one-click setup. ``on_lesson(index, stage)`` sets a lesson up
+    (stage "setup", or "then" for its second run).
+    """
+    chosen = min(chosen, len(lessons) - 1)
+    with _div("cp-lessons"):
+        with _div("cp-lesson-nav"):
+            _html("Each lesson is one turn of the learning cycle: predict, run, watch, explain, "
+                  "try the next experiment (plan, act, observe, reflect).", ["cp-caption"])
+            for index, lesson in enumerate(lessons):
+                solara.Button(f"{index + 1}. {getattr(lesson, 'title', 'Lesson')}", text=True,
+                              on_click=lambda i=index: on_choose and on_choose(i),
+                              classes=["cp-nav-on" if index == chosen else "cp-nav"])
+        lesson = lessons[chosen]
+        with _div("cp-lesson"):
+            if getattr(lesson, "predict", None):
+                LessonCard(lesson, chosen + 1, len(lessons), on_lesson).key(f"lesson-{chosen}")
+            else:
+                _html(f"<h2>{html.escape(getattr(lesson, 'title', 'Lesson'))}</h2>",
+                      ["cp-lesson-head"])
+                if getattr(lesson, "text", ""):
+                    Prose(lesson.text)
+                solara.Button("Set this up", color="primary",
+                              on_click=lambda: on_lesson(chosen, "setup"))
+
+
+@solara.component
+def LessonStrip(lesson, number: int, stage: str, week: int, on_then, on_open, on_close):
+    """The lesson running, in the controls: which run it is, where Play pauses, the second run's
+    button, and the way back to the lesson's text."""
+    weeks = getattr(lesson, "weeks", None)
+    then = getattr(lesson, "then", None)
+    if stage == "then":
+        part = "Second run: the first is the faint ghost."
+    else:
+        part = "First run." if then else ""
+    if weeks:
+        part += (f" Week {weeks} reached: back to the lesson to explain." if week >= weeks
+                 else f" Press Play: it pauses at week {weeks}.")
+    with solara.Card(margin=0, classes=["cp-lessonstrip"]):
+        _html(f"<b>Lesson {number}: {html.escape(lesson.title)}</b>", ["cp-label"])
+        _html(html.escape(part.strip()), ["cp-caption"])
+        if then and stage == "setup":
+            solara.Button(lesson.then_label, on_click=on_then, color="primary", outlined=True,
+                          small=True, style={"text-transform": "none", "white-space": "normal",
+                                             "height": "auto", "min-height": "28px",
+                                             "text-align": "left"})
+        with solara.Row(gap="6px"):
+            solara.Button("Open the lesson", on_click=on_open, small=True, text=True,
+                          style={"text-transform": "none"})
+            solara.Button("End lesson", on_click=on_close, small=True, text=True,
+                          style={"text-transform": "none"})
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -560,6 +706,9 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
     tab = solara.use_reactive(0)
     more = solara.use_reactive(False)
     lessons = solara.use_memo(load_lessons, [])
+    lesson_on = solara.use_reactive(None)  # (index, stage) of the lesson running, if any
+    lesson_shown = solara.use_reactive(0)  # the lesson the Lessons tab shows
+    pause_at = solara.use_reactive(None)  # Play pauses at this week (the lesson's length)
 
     def refresh():
         version.value += 1
@@ -568,9 +717,10 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
         if on_location is not None and session.settings is not None:
             on_location(session.settings.to_query(week=session.week))
 
-    def apply(settings: Settings, extra_notes: list[str] | None = None):
+    def apply(settings: Settings, extra_notes: list[str] | None = None) -> bool:
         playing.value = False
-        if session.reset(settings):
+        started = session.reset(settings)
+        if started:
             pending.value = settings
             applied.value = settings
             seed_text.value = str(settings.seed)
@@ -578,6 +728,7 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
             notes.value = list(extra_notes or [])
             publish()
         refresh()
+        return started
 
     def on_step():
         session.step(1)
@@ -587,18 +738,21 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
         """Steps at the chosen weeks per second; when a picture takes longer than a week's
         share of a second, several weeks go into one picture, so the speed holds."""
         started, first_week, rate = time.perf_counter(), session.week, speed.value
+        stop = pause_at.value if pause_at.value and session.week < pause_at.value else None
         while playing.value:
             frame_started = time.perf_counter()
             if speed.value != rate:  # the slider moved: count the new speed from now
                 started, first_week, rate = frame_started, session.week, speed.value
             due = first_week + int(rate * (frame_started - started)) + 1
             weeks = max(1, min(due - session.week, 4 * rate))
+            if stop is not None:  # a lesson's run pauses at its last week
+                weeks = max(1, min(weeks, stop - session.week))
             ok = session.step(weeks)
             refresh()
             elapsed = time.perf_counter() - started
             if elapsed > 0.5:
                 achieved.value = round((session.week - first_week) / elapsed, 1)
-            if not ok:
+            if not ok or (stop is not None and session.week >= stop):
                 playing.value = False
                 break
             frame = 1.0 / min(rate, MAX_FRAMES_PER_SECOND)
@@ -621,12 +775,37 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
         pending.value = dataclasses.replace(
             pending.value, overrides={**pending.value.overrides, name: value})
 
-    def on_setup(setup: dict):
+    def set_up(setup: dict) -> bool:
         settings, skipped = apply_setup(pending.value, setup)
         extra = [f"This setup names {', '.join(skipped)}, which the model no longer has; "
                  "skipped."] if skipped else []
-        apply(settings, extra)
         tab.value = 0
+        return apply(settings, extra)
+
+    def on_setup(setup: dict):
+        """An idea's 'Set this up': ends any lesson."""
+        lesson_on.value = None
+        pause_at.value = None
+        set_up(setup)
+
+    def on_lesson(index: int, stage: str):
+        """A lesson's one-click setup ('setup'), or its second run ('then'), which keeps the
+        first run as the ghost. A lesson's first run starts with no ghost."""
+        lesson = lessons[index]
+        setup = getattr(lesson, "then", None) if stage == "then" else lesson.setup
+        if not setup:
+            return
+        if set_up(setup):
+            if stage == "setup" and session.ghost is not None:
+                session.clear_ghost()
+                refresh()
+            lesson_on.value = (index, stage)
+            lesson_shown.value = index
+            pause_at.value = getattr(lesson, "weeks", None)
+
+    def end_lesson():
+        lesson_on.value = None
+        pause_at.value = None
 
     settings = pending.value
     changed = settings != applied.value
@@ -669,6 +848,11 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
                     ScenarioSelect("Scenario", settings.scenario, lambda s: apply(
                         pending.value.with_scenario("scenario", s)))
                 SeedInput(seed_text.value, seed_error.value, on_seed)
+            if lesson_on.value is not None and lesson_on.value[0] < len(lessons):
+                index, stage = lesson_on.value
+                LessonStrip(lessons[index], index + 1, stage, session.week,
+                            on_then=lambda: on_lesson(index, "then"),
+                            on_open=lambda: tab.set(2), on_close=end_lesson)
             with solara.Card("Compare and take home", margin=0):
                 with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
                     solara.Button("Pin this run", on_click=lambda: (session.pin(), refresh()),
@@ -704,7 +888,8 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
                     with solara.lab.Tab("Lessons"):
                         if tab.value == 2:
                             with _div("cp-tabbody", "height: calc(100vh - 50px)"):
-                                LessonsView(lessons, on_setup)
+                                LessonsView(lessons, on_lesson, lesson_shown.value,
+                                            lesson_shown.set)
 
 
 def _difference(before: Settings, after: Settings) -> str:

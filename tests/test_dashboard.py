@@ -10,6 +10,7 @@ the page.
 
 from __future__ import annotations
 
+import html
 import sys
 import time
 import types
@@ -495,13 +496,15 @@ def test_every_try_this_sets_up_with_one_click():
     assert session.runs[0].model.params.resource_inequality == 1.5
 
 
-def test_no_lessons_tab_without_a_lessons_module():
+def test_no_lessons_tab_without_a_lessons_module(monkeypatch):
+    monkeypatch.setitem(sys.modules, "coprosim.dashboards.lessons", None)  # the import fails
     rc, _ = render()
     assert not rc.find(v.Tab, children=["Lessons"]).widgets
 
 
 def test_a_lessons_module_plugs_in_a_lessons_tab(monkeypatch):
-    """The place left for lessons: a module with LESSONS adds a tab whose button sets up."""
+    """A module with LESSONS adds a tab whose button sets up (a lesson with a title, text and a
+    setup is enough)."""
     lesson = types.SimpleNamespace(title="Trust without withness", text="What is left?",
                                    setup={"scenario": "coproduction",
                                           "overrides": {"withness": 0.0}})
@@ -513,3 +516,99 @@ def test_a_lessons_module_plugs_in_a_lessons_tab(monkeypatch):
     rc.find(v.Tabs).widget.v_model = 2
     click(rc, "Set this up")
     assert session.runs[0].model.params.withness == 0.0
+
+
+def lessons_tab(rc) -> None:
+    rc.find(v.Tabs).widget.v_model = 2
+
+
+def test_the_lessons_tab_shows_a_lesson_as_the_learning_cycle():
+    """Predict, run, watch, explain, next, with readable parameter labels; the explanation waits
+    until asked for (predict first); the list on the left chooses the lesson."""
+    from coprosim.dashboards.lessons import LESSONS
+    from coprosim.dashboards.settings import parameter_label
+
+    rc, _ = render()
+    lessons_tab(rc)
+    text = " ".join(html_texts(rc))
+    for step in ("1 · Predict", "2 · Run", "3 · Watch", "4 · Explain", "5 · Next experiment"):
+        assert step in text, step
+    first = LESSONS[0]
+    assert html.escape(first.title) in text and f"Lesson 1 of {len(LESSONS)}" in text
+    for name in first.setup["overrides"]:
+        assert f"<b>{parameter_label(name)}</b>" in text, name
+        assert name not in text or "_" not in name, f"code name {name} on the page"
+    opening = html.escape(first.explain.split("\n\n")[0][:60])
+    assert opening not in text, "the explanation waits until the class has predicted and run"
+    click(rc, "Show what happened, and why")
+    text = " ".join(html_texts(rc))
+    assert opening in text and html.escape(first.effects[0].text) in text
+    fourth = LESSONS[3]
+    click(rc, f"4. {fourth.title}")
+    text = " ".join(html_texts(rc))
+    assert html.escape(fourth.title) in text and html.escape(fourth.predict[:60]) in text
+    assert html.escape(first.title) not in text
+
+
+def test_a_lessons_one_click_setup_puts_the_page_into_its_configuration():
+    """One click: the lesson's regimes side by side (or one), its seed and every value it names,
+    on the Simulation tab, with no ghost of an earlier run; the controls say which lesson runs."""
+    from coprosim.dashboards.lessons import LESSONS
+
+    rc, session = render()
+    session.step(3)  # an earlier run: it must not become the lesson's ghost
+    lessons_tab(rc)
+    click(rc, "Set this up")
+    lesson = LESSONS[0]
+    assert tuple(r.scenario for r in session.runs) == lesson.regimes
+    assert session.settings.compare == bool(lesson.setup.get("compare"))
+    assert session.settings.seed == lesson.setup["seed"]
+    for run in session.runs:
+        for name, value in lesson.setup["overrides"].items():
+            assert getattr(run.model.params, name) == value, (run.scenario, name)
+    assert session.ghost is None and session.week == 0
+    assert rc.find(v.Tabs).widget.v_model == 0
+    strip = f"Lesson 1: {html.escape(lesson.title)}"
+    assert any(strip in t for t in html_texts(rc))
+    click(rc, "End lesson")
+    assert not any(strip in t for t in html_texts(rc))
+
+
+def test_a_lessons_second_run_keeps_the_first_as_its_ghost():
+    from coprosim.dashboards.lessons import LESSONS
+
+    index, lesson = next((i, x) for i, x in enumerate(LESSONS) if x.key == "withness")
+    rc, session = render()
+    lessons_tab(rc)
+    click(rc, f"{index + 1}. {lesson.title}")
+    click(rc, "Set this up")
+    session.step(2)
+    click(rc, lesson.then_label)  # the button in the controls
+    assert all(run.model.params.withness == 0.0 for run in session.runs)
+    assert tuple(r.scenario for r in session.runs) == lesson.regimes
+    assert session.ghost is not None and session.ghost.week == 2
+    assert any("Second run: the first is the faint ghost" in t for t in html_texts(rc))
+
+
+def test_play_pauses_at_the_lessons_last_week(monkeypatch):
+    lesson = types.SimpleNamespace(title="Three weeks", text="Short.", weeks=3,
+                                   setup={"scenario": "npm", "overrides": dict(SMALL)})
+    module = types.ModuleType("coprosim.dashboards.lessons")
+    module.LESSONS = [lesson]
+    monkeypatch.setitem(sys.modules, "coprosim.dashboards.lessons", module)
+    rc, session = render()
+    lessons_tab(rc)
+    click(rc, "Set this up")
+    click(rc, "Play")
+    rc.find(v.Btn, children=["Pause"]).wait_for(timeout=5)
+    rc.find(v.Btn, children=["Play"]).wait_for(timeout=20)
+    assert session.week == 3
+    assert any("Week 3 reached" in t for t in html_texts(rc))
+    click(rc, "Play")  # past the lesson's end, Play goes on
+    rc.find(v.Btn, children=["Pause"]).wait_for(timeout=5)
+    deadline = 50
+    while session.week < 5 and deadline:
+        time.sleep(0.1)
+        deadline -= 1
+    click(rc, "Pause")
+    assert session.week >= 5

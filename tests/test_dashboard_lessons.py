@@ -1,0 +1,172 @@
+"""The Lessons tab's lessons (dashboards/lessons.py): each promises an effect at its setup.
+
+Each lesson's one-click setup is run headless exactly as the dashboard builds it
+(``apply_setup`` -> ``Settings.params_for`` -> ``CoproductionModel``), for the lesson's weeks,
+on 10 paired seeds (the same seeds in every run of a lesson), and every effect it promises is
+checked with a one-sided paired t-test at 1% (or, for "about equal", a stated tolerance) and on
+the seed the lesson sets up, which is the run the class sees. If an effect stops showing, change
+what the lesson promises, not its numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from coprosim.dashboards.lessons import LESSONS, SEED, Effect, Lesson, Measure
+from coprosim.dashboards.settings import Settings, apply_setup, known_parameters
+from coprosim.model import METRICS, CoproductionModel
+from coprosim.model.patterns import REGIONS
+from scipy import stats
+
+SEEDS = range(10)
+ALPHA = 0.01
+NAMED_PATTERNS = ("matthew", "targets", "withness", "codestruction", "npm_wins_on_routine",
+                  "emergence")
+
+
+def settings_of(lesson: Lesson, stage: str) -> Settings:
+    settings, skipped = apply_setup(Settings(), lesson.setup_of(stage))
+    assert not skipped, (lesson.key, stage, skipped)
+    return settings
+
+
+# --- the lessons as data (fast) ------------------------------------------------------------------
+
+def test_at_least_six_lessons_covering_the_named_patterns():
+    keys = [lesson.key for lesson in LESSONS]
+    assert len(LESSONS) >= 6 and len(set(keys)) == len(keys)
+    for key in NAMED_PATTERNS:
+        assert key in keys, key
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.key)
+def test_a_lessons_setup_is_its_documented_region(lesson):
+    """The setup is the region's presets, population and overrides, at the lesson's seed; the
+    models the dashboard builds from it carry every value the setup names."""
+    region = lesson.region
+    assert set(lesson.regimes) == set(region.scenarios)
+    assert lesson.setup["seed"] == SEED and lesson.weeks == region.steps
+    for name, value in region.settings().items():
+        assert lesson.setup["overrides"][name] == value, name
+    for stage in lesson.stages:
+        settings = settings_of(lesson, stage)
+        assert settings.scenarios == lesson.regimes
+        for scenario in settings.scenarios:
+            params = settings.params_for(scenario)
+            for name, value in lesson.setup_of(stage)["overrides"].items():
+                assert getattr(params, name) == value, (stage, scenario, name)
+
+
+def test_regions_come_from_the_patterns_module():
+    by_key = {lesson.key: lesson for lesson in LESSONS}
+    assert by_key["matthew"].region is REGIONS["matthew"]
+    assert by_key["targets"].region is REGIONS["targets_on_wicked"]
+    assert by_key["codestruction"].region is REGIONS["codestruction"]
+    assert by_key["npm_wins_on_routine"].region is REGIONS["npm_wins_on_routine"]
+    assert by_key["emergence"].region is REGIONS["emergence_positive"]
+    assert by_key["emergence"].then["overrides"] == REGIONS["emergence_negative"].settings()
+
+
+def _measures(measure: Measure | None):
+    while measure is not None:
+        yield measure
+        measure = measure.minus
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.key)
+def test_a_lesson_has_the_whole_cycle_in_plain_words(lesson):
+    """Predict, watch, explain, next, in sentences for students: no code names in the prose;
+    every effect reads a metric the model reports from runs the lesson has."""
+    for text in (lesson.title, lesson.ideas, lesson.predict, lesson.explain, lesson.next,
+                 lesson.then_label, *lesson.watch, *(e.text for e in lesson.effects)):
+        assert not re.search(r"\w_\w", text), f"{lesson.key}: code name in {text!r}"
+    assert lesson.predict.rstrip().endswith("?")
+    assert lesson.watch and lesson.explain and lesson.next and lesson.effects
+    assert bool(lesson.then) == bool(lesson.then_label)
+    for effect in lesson.effects:
+        assert effect.metric in METRICS, effect.metric
+        for measure in [*_measures(effect.more), *_measures(effect.less)]:
+            assert measure.stage in lesson.stages and measure.scenario in lesson.regimes
+
+
+def test_second_runs_change_only_parameters():
+    """A lesson's second run keeps the regimes and seed, so the first run is its ghost."""
+    for lesson in LESSONS:
+        if lesson.then:
+            assert {k: v for k, v in lesson.then.items() if k != "overrides"} == \
+                {k: v for k, v in lesson.setup.items() if k != "overrides"}
+            assert set(lesson.then["overrides"]) <= known_parameters()
+
+
+# --- the effects at each lesson's setup (headless runs) ------------------------------------------
+
+_RUNS: dict[tuple[str, str, str], list] = {}
+
+
+def frames(lesson: Lesson, stage: str, scenario: str) -> dict[int, object]:
+    """Metric frames by seed of one regime in one stage of a lesson (cached for the module)."""
+    key = (lesson.key, stage, scenario)
+    if key not in _RUNS:
+        params = settings_of(lesson, stage).params_for(scenario)
+        runs = {}
+        for seed in sorted({*SEEDS, SEED}):
+            model = CoproductionModel(params=params, seed=seed, scenario=scenario)
+            model.run(lesson.weeks)
+            runs[seed] = model.datacollector.get_model_vars_dataframe()
+            model.release()
+        _RUNS[key] = runs
+    return _RUNS[key]
+
+
+def value(lesson: Lesson, metric: str, measure: Measure | None) -> dict[int, float]:
+    """Per seed: the measure's window mean of ``metric`` (0 for None)."""
+    seeds = sorted({*SEEDS, SEED})
+    if measure is None:
+        return dict.fromkeys(seeds, 0.0)
+    runs = frames(lesson, measure.stage, measure.scenario)
+    out = {s: float(runs[s][metric].iloc[measure.start:measure.stop].mean()) for s in seeds}
+    if measure.minus is not None:
+        other = value(lesson, metric, measure.minus)
+        out = {s: out[s] - other[s] for s in seeds}
+    return out
+
+
+def measured(lesson: Lesson, effect: Effect) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """(more, factor x less) over SEEDS, and the two on the lesson's own seed."""
+    more, less = value(lesson, effect.metric, effect.more), value(lesson, effect.metric, effect.less)
+    a = np.array([more[s] for s in SEEDS])
+    b = np.array([effect.factor * less[s] for s in SEEDS])
+    return a, b, more[SEED], effect.factor * less[SEED]
+
+
+def check(lesson: Lesson, effect: Effect) -> str:
+    """Assert the effect; return its numbers in one line."""
+    a, b, own_a, own_b = measured(lesson, effect)
+    if effect.equal_within is not None:
+        tolerance = effect.equal_within * abs(b.mean())
+        assert abs((a - b).mean()) < tolerance and abs(own_a - own_b) < tolerance, (
+            f"{lesson.key}: expected {effect.text!r}: {a.mean():.4g} vs {b.mean():.4g} "
+            f"(seed {SEED}: {own_a:.4g} vs {own_b:.4g}; tolerance {tolerance:.3g})")
+        return (f"{lesson.key}: {effect.text} {a.mean():.4g} vs {b.mean():.4g} "
+                f"(difference {(a - b).mean() / b.mean():+.1%})")
+    p = stats.ttest_rel(a, b, alternative="greater").pvalue
+    shown = int((a > b).sum())
+    assert a.mean() > b.mean() and p < ALPHA and own_a > own_b, (
+        f"{lesson.key}: expected {effect.text!r}: {a.mean():.4g} vs {b.mean():.4g} "
+        f"(paired p = {p:.2g}; seed {SEED}: {own_a:.4g} vs {own_b:.4g})")
+    return (f"{lesson.key}: {effect.text} {a.mean():.4g} vs {b.mean():.4g} "
+            f"(paired p = {p:.1g}, {shown}/{len(a)} seeds; seed {SEED}: {own_a:.4g} vs "
+            f"{own_b:.4g})")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.key)
+def test_a_lesson_shows_its_effect_at_its_setup(lesson):
+    try:
+        for effect in lesson.effects:
+            print(check(lesson, effect))
+    finally:
+        for key in [k for k in _RUNS if k[0] == lesson.key]:
+            del _RUNS[key]

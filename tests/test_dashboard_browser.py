@@ -214,23 +214,49 @@ def test_the_csv_download_holds_the_run(server, browser, tmp_path):
 
 
 def test_a_lessons_one_click_setup_changes_the_parameters_it_names(server, browser):
-    """Runs once ``dashboards/lessons.py`` exists (issue 10, item 4); skipped until then."""
+    """At 1366x768 the Lessons tab shows the first lesson with its setup button in view; one click
+    puts the page into the lesson's view (side by side or one regime) with every value it names:
+    in the 'Running' line (readable labels), in the address bar, and a note of the lesson running."""
     from coprosim.dashboards.app import load_lessons
-    from coprosim.dashboards.settings import parameter_label
+    from coprosim.dashboards.settings import (
+        Settings,
+        apply_setup,
+        format_value,
+        parameter_label,
+        scenario_label,
+    )
 
     lessons = load_lessons()
     if not lessons:
-        pytest.skip("lessons come later (issue 10, item 4): no dashboards/lessons.py yet")
+        pytest.skip("no dashboards/lessons.py")
+    lesson = lessons[0]
+    expected, _ = apply_setup(Settings(), lesson.setup)
+    named = lesson.setup.get("overrides", {})
+    assert set(expected.changes()) == set(named), "every value the lesson names is a change"
     url, _ = server
-    page, _ = open_page(browser, url)
+    page, problems = open_page(browser, url)
     try:
         page.get_by_role("tab", name="Lessons").click()
-        page.get_by_role("button", name="Set this up").first.click()
-        running = page.locator(".cp-running")
-        running.wait_for(timeout=30_000)
-        for name in lessons[0].setup.get("overrides", {}):
+        button = page.get_by_role("button", name="Set this up").first
+        button.wait_for(timeout=30_000)
+        assert not outside_viewport(page, ["button:has-text('Set this up')"]), \
+            "the one-click setup is in view at 1366x768"
+        RESULTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(RESULTS / "dashboard_lessons.png"))
+        button.click()
+        week = "Week 0 (both regimes)" if expected.compare else "Week 0"
+        page.get_by_text(week, exact=True).wait_for(timeout=30_000)
+        for name, value in named.items():
+            words = f"{parameter_label(name).lower()} {format_value(name, value)}"
             page.wait_for_function(
-                "label => document.querySelector('.cp-running').textContent.toLowerCase()"
-                ".includes(label)", arg=parameter_label(name).lower(), timeout=30_000)
+                "words => document.querySelector('.cp-running').textContent.toLowerCase()"
+                ".includes(words)", arg=words, timeout=30_000)
+            assert f"{name}={format_value(name, value)}" in page.url, (name, page.url)
+        running = page.locator(".cp-running").inner_text()
+        for scenario in expected.scenarios:
+            assert scenario_label(scenario) in running, (scenario, running)
+        page.locator(".cp-lessonstrip", has_text=f"Lesson 1: {lesson.title}").wait_for(
+            timeout=30_000)
+        assert not problems["console"] and not problems["external"], problems
     finally:
         page.close()

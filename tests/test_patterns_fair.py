@@ -7,6 +7,8 @@ pattern 17 is an equivalence test (TOST) with the margins stated below.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from coprosim.model.patterns import REGIONS
@@ -21,9 +23,15 @@ SEEDS = range(10)
 ALPHA = 0.01
 
 
-def frames_in(region_name: str, scenario: str, seeds=SEEDS, **more):
+@functools.cache
+def _frames(region_name: str, scenario: str, seeds: tuple, more: tuple):
     region = REGIONS[region_name]
-    return run_frames(scenario, seeds, region.steps, **region.settings(**more))
+    return tuple(run_frames(scenario, seeds, region.steps, **region.settings(**dict(more))))
+
+
+def frames_in(region_name: str, scenario: str, seeds=SEEDS, **more):
+    """Per-step frames of ``scenario`` in a pattern's region (cached: several tests share runs)."""
+    return list(_frames(region_name, scenario, tuple(seeds), tuple(sorted(more.items()))))
 
 
 def late(frames, metric: str, weeks: int = 50):

@@ -5,7 +5,8 @@
 (for instance ``value_destroyed`` before the model has it) is left out, and a chart with no line
 left is not shown, so the page follows the model as it changes. Three series are computed by the
 dashboard itself from the citizens' state (``DERIVED``), to show why mean trust can rise while
-need goes into hiding.
+need goes into hiding; one is read off a running total the model keeps (``FROM_TOTALS``): the
+need reduced on wicked problems, the part of public value a count of closed cases does not show.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ DERIVED: dict[str, str] = {
     "withdrawn_share": "Share of all citizens who have stopped asking for help (withdrawn).",
     "trust_asking": "Mean trust of citizens who have not withdrawn.",
     "trust_withdrawn": "Mean trust of withdrawn citizens (empty while nobody has withdrawn).",
+    "wicked_value": "Need reduced this week on wicked problems, per citizen (part of public "
+                    "value).",
 }
+# Weekly series read off a running total the model keeps: series -> the model's attribute.
+FROM_TOTALS: dict[str, str] = {"wicked_value": "wicked_value"}
 
 
 def derived_metrics(citizens: dict[str, np.ndarray]) -> dict[str, float]:
@@ -99,6 +104,10 @@ MORE_CHARTS: list[ChartSpec] = [
               "(value destroyed).",
               (Line("public_value", "Public value"), Line("value_destroyed", "Value destroyed")),
               None),
+    ChartSpec("wicked", "Public value on wicked needs",
+              "Need reduced this week on wicked problems, per citizen: the part of public value "
+              "that a count of closed cases does not show.",
+              (Line("wicked_value", "Public value on wicked needs"),), None),
     ChartSpec("hidden", "Hidden need",
               "Need of citizens who stopped asking for help, per citizen: nobody counts it.",
               (Line("hidden_need", "Hidden need"),), None),

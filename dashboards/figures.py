@@ -295,6 +295,7 @@ def metric_ranges(params: Params) -> dict[str, tuple[float, float]]:
     return {
         "public_value": (0.0, nice_ceiling(2.0 * inflow)),
         "value_destroyed": (0.0, nice_ceiling(0.2 * inflow)),
+        "wicked_value": (0.0, nice_ceiling(2.0 * inflow)),
         "emergent_value": (0.0, nice_ceiling(0.04 * inflow)),
         "mean_wellbeing": (0.7, 1.0),
         "equity_gap": (-0.1, 0.4),

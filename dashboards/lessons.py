@@ -222,7 +222,8 @@ def _lessons() -> list[Lesson]:
                 "value or less?"),
             watch=(
                 "Throughput (More charts below): the cases closed, the number NPM manages by.",
-                "Public value (More charts): the need actually reduced.",
+                "Public value (More charts): the need actually reduced, and Public value on "
+                "wicked needs, the part no count of closed cases shows.",
                 "Hidden need (More charts) and Wellbeing.",
                 "Then run again with moderate targets: the first run stays as a faint ghost."),
             explain=(
@@ -244,6 +245,9 @@ def _lessons() -> list[Lesson]:
             effects=(
                 Effect("Moderate targets create more public value than strong ones.",
                        "public_value", Measure("npm", "then"), Measure("npm")),
+                Effect("Moderate targets reduce more need on wicked problems, the part no "
+                       "count of closed cases shows.", "wicked_value",
+                       Measure("npm", "then"), Measure("npm")),
                 Effect("Moderate targets close more cases than strong ones: strong pressure "
                        "does not even raise the indicator.", "throughput",
                        Measure("npm", "then"), Measure("npm")),

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from coprosim.model import METRICS, CoproductionModel, ParameterError
 
-from .charts import DERIVED, derived_metrics
+from .charts import DERIVED, FROM_TOTALS, derived_metrics
 from .figures import Ghost, NetworkSnapshot
 from .settings import Settings, build_models, scenario_label
 
@@ -40,6 +40,7 @@ class Run:
     scenario: str
     model: CoproductionModel
     derived: dict[str, list[float]] = field(default_factory=dict)
+    totals: dict[str, float] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.record()
@@ -51,6 +52,11 @@ class Run:
     def record(self) -> None:
         for name, value in derived_metrics(self.model.citizen_state).items():
             self.derived.setdefault(name, []).append(value)
+        for name, attribute in FROM_TOTALS.items():  # this week's part of a running total
+            total = getattr(self.model, attribute, None)
+            if total is not None:
+                self.derived.setdefault(name, []).append(float(total) - self.totals.get(name, 0.0))
+                self.totals[name] = float(total)
 
     def series(self) -> dict[str, np.ndarray]:
         """Every collected metric (and ledger column) and derived series, one value per week."""

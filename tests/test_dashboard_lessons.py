@@ -1,7 +1,8 @@
 """The Lessons tab's lessons (dashboards/lessons.py): each promises an effect at its setup.
 
 Each lesson's one-click setup is run headless exactly as the dashboard builds it
-(``apply_setup`` -> ``Settings.params_for`` -> ``CoproductionModel``), for the lesson's weeks,
+(``apply_setup`` -> ``Settings.params_for`` -> ``CoproductionModel``, its series recorded by the
+page's own ``session.Run``, so the dashboard's series can be promised too), for the lesson's weeks,
 on 10 paired seeds (the same seeds in every run of a lesson), and every effect it promises is
 checked with a one-sided paired t-test at 1% (or, for "about equal", a stated tolerance) and on
 the seed the lesson sets up, which is the run the class sees. If an effect stops showing, change
@@ -14,7 +15,9 @@ import re
 
 import numpy as np
 import pytest
+from coprosim.dashboards.charts import DERIVED
 from coprosim.dashboards.lessons import LESSONS, SEED, Effect, Lesson, Measure
+from coprosim.dashboards.session import Run
 from coprosim.dashboards.settings import Settings, apply_setup, known_parameters
 from coprosim.model import METRICS, CoproductionModel
 from coprosim.model.patterns import REGIONS
@@ -86,7 +89,7 @@ def test_a_lesson_has_the_whole_cycle_in_plain_words(lesson):
     assert lesson.watch and lesson.explain and lesson.next and lesson.effects
     assert bool(lesson.then) == bool(lesson.then_label)
     for effect in lesson.effects:
-        assert effect.metric in METRICS, effect.metric
+        assert effect.metric in METRICS or effect.metric in DERIVED, effect.metric
         for measure in [*_measures(effect.more), *_measures(effect.less)]:
             assert measure.stage in lesson.stages and measure.scenario in lesson.regimes
 
@@ -100,22 +103,40 @@ def test_second_runs_change_only_parameters():
             assert set(lesson.then["overrides"]) <= known_parameters()
 
 
+def test_the_page_shows_the_wicked_part_of_public_value():
+    """The series the targets lesson promises: each week's part of the model's running total of
+    need reduced on wicked problems, drawn in its own chart."""
+    from coprosim.dashboards.charts import MORE_CHARTS
+    from coprosim.dashboards.session import Session
+
+    session = Session(Settings(scenario="npm", overrides={"n_citizens": 200, "wicked_share": 0.7}))
+    session.step(6)
+    series = session.runs[0].series()["wicked_value"]
+    assert len(series) == 7 and series[0] == 0.0 and (series >= 0).all() and series.sum() > 0
+    assert np.isclose(series.sum(), session.runs[0].model.wicked_value)
+    assert any(line.metric == "wicked_value" for chart in MORE_CHARTS for line in chart.lines)
+    session.close()
+
+
 # --- the effects at each lesson's setup (headless runs) ------------------------------------------
 
 _RUNS: dict[tuple[str, str, str], list] = {}
 
 
-def frames(lesson: Lesson, stage: str, scenario: str) -> dict[int, object]:
-    """Metric frames by seed of one regime in one stage of a lesson (cached for the module)."""
+def frames(lesson: Lesson, stage: str, scenario: str) -> dict[int, dict[str, np.ndarray]]:
+    """By seed, the series the page draws (model metrics and the dashboard's own series) of one
+    regime in one stage of a lesson, recorded as the page records them (cached per lesson)."""
     key = (lesson.key, stage, scenario)
     if key not in _RUNS:
         params = settings_of(lesson, stage).params_for(scenario)
         runs = {}
         for seed in sorted({*SEEDS, SEED}):
-            model = CoproductionModel(params=params, seed=seed, scenario=scenario)
-            model.run(lesson.weeks)
-            runs[seed] = model.datacollector.get_model_vars_dataframe()
-            model.release()
+            run = Run(scenario, CoproductionModel(params=params, seed=seed, scenario=scenario))
+            for _ in range(lesson.weeks):
+                run.model.step()
+                run.record()
+            runs[seed] = run.series()
+            run.model.release()
         _RUNS[key] = runs
     return _RUNS[key]
 
@@ -126,7 +147,7 @@ def value(lesson: Lesson, metric: str, measure: Measure | None) -> dict[int, flo
     if measure is None:
         return dict.fromkeys(seeds, 0.0)
     runs = frames(lesson, measure.stage, measure.scenario)
-    out = {s: float(runs[s][metric].iloc[measure.start:measure.stop].mean()) for s in seeds}
+    out = {s: float(runs[s][metric][measure.start:measure.stop].mean()) for s in seeds}
     if measure.minus is not None:
         other = value(lesson, metric, measure.minus)
         out = {s: out[s] - other[s] for s in seeds}

@@ -595,9 +595,10 @@ def LessonCard(lesson, number: int, count: int, on_lesson):
                 _html("then press Play" + (f": it pauses at week {weeks}." if weeks else "."),
                       ["cp-hint"], tag="span")
             if then:
-                _html("<p><b>Then change one thing and run again</b> (the first run stays as a "
-                      "faint ghost):</p>" + _parameters(change_lines(lesson.setup, then)),
-                      ["cp-then"])
+                changes = change_lines(lesson.setup, then)
+                what = "one thing" if len(changes) == 1 else "these"
+                _html(f"<p><b>Then change {what} and run again</b> (the first run stays as a "
+                      "faint ghost):</p>" + _parameters(changes), ["cp-then"])
                 solara.Button(lesson.then_label, color="primary", outlined=True,
                               on_click=lambda: on_lesson(number - 1, "then"),
                               style={"text-transform": "none", "white-space": "normal",

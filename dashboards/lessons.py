@@ -282,9 +282,9 @@ def _lessons() -> list[Lesson]:
                 "lead in trust disappears. The difference between the two runs is what "
                 "withness alone did."),
             next=(
-                "Go back to the usual setting (choose the presets again) and run side by side: "
-                "where citizens' input does count, how much of co-production's lead in trust "
-                "comes from the need it reduces?"),
+                "Choose NPM and Co-production again in the regime selectors (this clears the "
+                "lesson's values) and run: where the citizen's own input counts too, is "
+                "co-production's lead in trust larger or smaller?"),
             effects=(
                 Effect("Both regimes reduce about the same need (within 3%).", "public_value",
                        Measure("coproduction"), Measure("npm"), equal_within=0.03),
@@ -478,10 +478,10 @@ def change_lines(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[st
     old, new = before.get("overrides", {}), after.get("overrides", {})
     lines = []
     for name in [*old, *(n for n in new if n not in old)]:
+        usual = format_value(name, Params.spec(name)["default"])
         if name not in new:
-            usual = format_value(name, Params.spec(name)["default"])
             lines.append((parameter_label(name), f"back to its usual {usual}"))
         elif old.get(name) != new[name]:
-            was = f" (was {format_value(name, old[name])})" if name in old else ""
-            lines.append((parameter_label(name), format_value(name, new[name]) + was))
+            was = format_value(name, old[name]) if name in old else usual
+            lines.append((parameter_label(name), f"{format_value(name, new[name])} (was {was})"))
     return lines

@@ -130,6 +130,12 @@ LABELS = {
     "cocreating_routine_learning": "Routine learning (co-creating)",
     "routine_learning": "Routine learning (customer)", "trust_level": "Starting trust",
     "citizen_time_value": "Shadow price of citizens' hours",
+    "codestruction_harm": "Harm when an encounter goes wrong",
+    "distrust_contagion": "Distrust spreading to neighbours",
+    "accountability_diffusion": "Diffuse accountability",
+    "spillover": "Community capacity (neighbours' help)", "prevention": "Prevention by the community",
+    "max_volunteer_share": "Most volunteers at once (share)",
+    "volunteer_demand": "Volunteer load (share of encounters)",
 }
 
 

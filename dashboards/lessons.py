@@ -112,14 +112,9 @@ def without(setup: dict[str, Any], *names: str) -> dict[str, Any]:
     return {**setup, "overrides": {k: v for k, v in setup["overrides"].items() if k not in names}}
 
 
-# Pattern 7's region (tests/test_patterns.py, STAFF_ALONE): staff alone produce (the citizen's
-# input has no weight) and capacity is ample, so both regimes reduce about the same need.
-WITHNESS = REGIONS.get("withness") or Region(
-    7, "Withness and trust",
-    "Where staff alone produce, co-production reduces no more need than NPM, yet trust is higher; "
-    "without withness the gap in trust shrinks.",
-    ("npm", "coproduction"),
-    {"substitution": 1.0, "staff_weight": 1.0, "staff_per_1000": 25.0}, n_citizens=400)
+# Pattern 7's region: staff alone produce (the citizen's input has no weight) and capacity is
+# ample, so both regimes reduce about the same need.
+WITHNESS = REGIONS["withness"]
 
 _CODESTRUCTION_LIKELY = 0.6  # the upper end of the plausible range of p_codestruction
 

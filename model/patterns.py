@@ -43,6 +43,13 @@ REGIONS: dict[str, Region] = {
         "gap; outreach narrows it (Jakobsen & Andersen 2013).",
         ("coproduction_no_outreach", "coproduction"),
         {"resource_inequality": 1.5, "staff_per_1000": 10.0}),
+    "withness": Region(
+        7, "Trust through withness",
+        "Where the citizen's input adds nothing to production (staff alone produce) and staff time "
+        "is ample, co-production reduces about as much need as NPM, yet trust is higher; without "
+        "withness the gap in trust shrinks ('withness-thinking').",
+        ("npm", "coproduction"),
+        {"substitution": 1.0, "staff_weight": 1.0, "staff_per_1000": 25.0}, n_citizens=400),
     "npm_wins_on_routine": Region(
         11, "NPM wins on routine",
         "With mostly simple needs, substitutable inputs, costly dialogue and scarce staff, NPM gives "

@@ -130,7 +130,7 @@ def test_advantage_grows_with_wicked_problems():
 # 7 -------------------------------------------------------------------------------------------
 # Staff alone produce (the citizen's input has no weight) and capacity is ample, so that both
 # regimes reduce about the same need.
-STAFF_ALONE = dict(n_citizens=400, substitution=1.0, staff_weight=1.0, staff_per_1000=25)
+STAFF_ALONE = REGIONS["withness"].settings()
 
 
 def test_trust_through_withness_beyond_need_reduced():

@@ -75,7 +75,6 @@ SLIDER_GROUPS: dict[str, list[tuple[str, str, float]]] = {
         ("coproduction_share", "Co-production share", 0.05),
         ("voice_bias", "Voice bias (NPM queue)", 0.05),
         ("target_strength", "Performance targets", 0.05),
-        ("customer_input_cap", "Citizen input allowed as customer", 0.05),
         ("customer_invitation", "Citizen input invited (customer)", 0.05),
         ("cocreating_invitation", "Citizen input invited (co-creating)", 0.05),
         ("elite_capture", "Elite capture (co-creating agenda)", 0.05),

@@ -1,11 +1,11 @@
 """coprosim's model: citizens, staff and volunteers under NPM and co-production rules."""
 
 from .agents import Citizen, CitizenState, Staff, Volunteer
-from .metrics import LEDGER, METRICS
+from .metrics import LEDGER, METRIC_INFO, METRICS, MetricInfo
 from .model import CoproductionModel
 from .params import MODE_RULES, PRESETS, ParameterError, Params, preset_names
 
 __all__ = [
-    "Citizen", "CitizenState", "CoproductionModel", "LEDGER", "METRICS", "MODE_RULES", "PRESETS", "ParameterError",
+    "Citizen", "CitizenState", "CoproductionModel", "LEDGER", "METRIC_INFO", "METRICS", "MetricInfo", "MODE_RULES", "PRESETS", "ParameterError",
     "Params", "Staff", "Volunteer", "preset_names",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .costs import LEDGER  # noqa: F401  (re-exported: the ledger's columns beside the metrics)
@@ -27,6 +29,48 @@ METRICS: dict[str, str] = {
     "social_cost": "cost plus citizens' and volunteers' hours at their shadow price, per citizen.",
     "waiting_time": "Mean weeks from asking to being served, of those served this step.",
     "value_destroyed": "Need added by co-destruction this step, per citizen.",
+}
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How to read a metric: its unit, which direction is better, and the values it can take.
+
+    ``better`` is +1 (higher is better), -1 (lower is better) or 0 (neither: an input or a
+    count whose size is not a verdict). ``low``/``high`` are the bounds the metric cannot leave
+    (None: unbounded), used to keep confidence intervals inside them.
+    """
+
+    unit: str
+    better: int
+    low: float | None = None
+    high: float | None = None
+
+
+NEED = "need units per citizen per week"
+HOURS = "staff hours per citizen per week"
+METRIC_INFO: dict[str, MetricInfo] = {
+    "public_value": MetricInfo(NEED, +1),
+    "emergent_value": MetricInfo(NEED, +1),
+    "participation_rate": MetricInfo("share of citizens in need", +1, 0.0, 1.0),
+    "volunteers": MetricInfo("volunteers", 0, 0.0),
+    "mean_trust": MetricInfo("score 0-1", +1, 0.0, 1.0),
+    "mean_efficacy": MetricInfo("score 0-1", +1, 0.0, 1.0),
+    "mean_wellbeing": MetricInfo("score 0-1", +1, 0.0, 1.0),
+    "gini_wellbeing": MetricInfo("Gini 0-1", -1, 0.0, 1.0),
+    "equity_gap": MetricInfo("wellbeing points (top minus bottom quintile)", -1, -1.0, 1.0),
+    "unmet_need": MetricInfo("need units per citizen", -1, 0.0),
+    "hidden_need": MetricInfo("need units per citizen", -1, 0.0),
+    "staff_motivation": MetricInfo("score 0-1", +1, 0.0, 1.0),
+    "staff_turnover": MetricInfo("share of staff per week", -1, 0.0, 1.0),
+    "cost": MetricInfo(HOURS, -1, 0.0),
+    "value_per_cost": MetricInfo("need units per staff hour", +1),
+    "throughput": MetricInfo("encounters per week", +1, 0.0),
+    "innovations": MetricInfo("innovations (cumulative)", +1, 0.0),
+    "social_cost": MetricInfo("staff-hour equivalents per citizen per week", -1, 0.0),
+    "waiting_time": MetricInfo("weeks", -1, 0.0),
+    "value_destroyed": MetricInfo(NEED, -1, 0.0),
+    **{name: MetricInfo(HOURS, 0, 0.0) for name in LEDGER},
 }
 
 

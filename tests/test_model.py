@@ -295,3 +295,23 @@ def test_odd_documents_every_parameter_and_metric():
         assert f"| `{name}` | {Params.spec(name)['default']} |" in odd, f"docs/ODD.md lacks parameter {name}"
     for name in METRICS:
         assert f"`{name}`" in odd, f"docs/ODD.md lacks metric {name}"
+
+
+def test_every_metric_has_a_unit_a_direction_and_stays_inside_its_bounds():
+    from coprosim.model import LEDGER, METRIC_INFO, METRICS
+
+    assert set(METRIC_INFO) == set(METRICS) | set(LEDGER)
+    frames = []
+    for scenario in ("npm", "coproduction"):
+        model = CoproductionModel(scenario=scenario, seed=3, n_citizens=300)
+        model.run(60)
+        frames.append(model.datacollector.get_model_vars_dataframe())
+        model.release()
+    for name, info in METRIC_INFO.items():
+        assert info.unit and info.better in (-1, 0, 1), name
+        for frame in frames:
+            values = frame[name].dropna()
+            if info.low is not None:
+                assert values.min() >= info.low - 1e-12, name
+            if info.high is not None:
+                assert values.max() <= info.high + 1e-12, name

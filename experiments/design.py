@@ -36,6 +36,7 @@ File layout (every section but ``[scenarios]`` is optional)::
     end_share = 0.2                # "end" = mean over the last 20% of steps of each run
 
     [sensitivity]                  # used by ``coprosim sensitivity`` (see experiments.sensitivity)
+    [map]                          # used by ``coprosim map`` (see experiments.scenario_map)
 
 Precedence: preset < [base] < scenario overrides < sweep values < [experiment] agent_sample_period.
 Seeds: ``SeedSequence(seed).spawn(replications)``; replication r gets the same seed in every
@@ -56,7 +57,7 @@ from typing import Any
 import numpy as np
 from coprosim.model import METRICS, PRESETS, ParameterError, Params
 
-SECTIONS = ("experiment", "base", "scenarios", "sweep", "analysis", "sensitivity")
+SECTIONS = ("experiment", "base", "scenarios", "sweep", "analysis", "sensitivity", "map")
 EXPERIMENT_KEYS = ("name", "description", "replications", "steps", "seed", "metrics",
                    "agent_sample_period")
 ANALYSIS_KEYS = ("baseline", "end_share")
@@ -101,6 +102,7 @@ class Experiment:
     points: tuple[dict[str, Any], ...]    # sweep points; ({},) without a sweep
     analysis: dict[str, Any]
     sensitivity: dict[str, Any] | None
+    map: dict[str, Any] | None = None      # used by ``coprosim map`` (experiments.scenario_map)
     tag: str = ""                         # what else defines the runs (e.g. a sensitivity design)
 
     def seeds(self) -> list[int]:
@@ -231,6 +233,7 @@ def parse_experiment(data: dict, where: str, text: str, default_name: str) -> Ex
         base=base, scenarios=scenarios, axes=axes, points=points,
         analysis=_analysis(where, data.get("analysis", {}), scenarios),
         sensitivity=data.get("sensitivity"),
+        map=data.get("map"),
     )
     _check_combinations(experiment)
     return experiment

@@ -41,6 +41,14 @@ File layout (every section but ``[scenarios]`` is optional)::
 Precedence: preset < [base] < scenario overrides < sweep values < [experiment] agent_sample_period.
 Seeds: ``SeedSequence(seed).spawn(replications)``; replication r gets the same seed in every
 scenario and sweep point (common random numbers), so comparisons are paired.
+
+Inert combinations: where a ``[sweep.grid]`` lever cannot act under a scenario's rules at a point
+(``coprosim.model.levers``: e.g. ``outreach_support`` when ``outreach_share`` is 0, a co-creating
+rule when ``coproduction_share`` is 0), its values would all give the same runs. Only one
+representative value runs (the lever's default if it is on the axis, else the axis's first
+value); the other points are dropped for that scenario and recorded in ``Experiment.dropped()``
+with the point that stands for them and the reason. The analysis copies the representative's
+results to them (identical by construction: same seeds, and the lever cannot act).
 """
 
 from __future__ import annotations
@@ -84,6 +92,20 @@ class Run:
 
 
 @dataclass(frozen=True)
+class Dropped:
+    """A scenario at a sweep point not run because a swept lever cannot act there.
+
+    Its results are those of the scenario at point ``stands_for`` (same seeds, and the only
+    parameters that differ cannot act); ``reasons`` names each inert lever and why.
+    """
+
+    scenario: str
+    point: int
+    stands_for: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Experiment:
     """A validated experiment; ``runs()`` lists every simulation it asks for."""
 
@@ -104,6 +126,15 @@ class Experiment:
     sensitivity: dict[str, Any] | None
     map: dict[str, Any] | None = None      # used by ``coprosim map`` (experiments.scenario_map)
     tag: str = ""                         # what else defines the runs (e.g. a sensitivity design)
+    inert: tuple[Dropped, ...] = ()       # combinations dropped because a lever cannot act
+    inert_points: tuple[dict[str, Any], ...] = ()  # the points ``inert`` was worked out for
+
+    def dropped(self) -> tuple[Dropped, ...]:
+        """Scenario/point combinations not run (a swept lever cannot act there); see the module
+        docstring. Empty for a design whose points were replaced (e.g. a sensitivity design)."""
+        if self.tag or self.points != self.inert_points:
+            return ()
+        return self.inert
 
     def seeds(self) -> list[int]:
         """One seed per replication, the same in every scenario (common random numbers)."""
@@ -119,10 +150,12 @@ class Experiment:
     def runs(self) -> list[Run]:
         """Every run, replication-major so that a partial sweep is still paired."""
         seeds = self.seeds()
+        skip = {(d.scenario, d.point) for d in self.dropped()}
         return [Run(scenario, point, rep, seeds[rep], dict(self.points[point]))
                 for rep in range(self.replications)
                 for point in range(len(self.points))
-                for scenario in self.scenarios]
+                for scenario in self.scenarios
+                if (scenario, point) not in skip]
 
     def resolved(self) -> dict[str, dict[str, Any]]:
         """Resolved parameters of each scenario (at the first sweep point)."""
@@ -132,6 +165,8 @@ class Experiment:
         """What identifies the results: file text, replications, steps, parameters, design tag."""
         identity = {"text": self.text, "replications": self.replications, "steps": self.steps,
                     "resolved": self.resolved(), "points": list(self.points), "tag": self.tag}
+        if self.dropped():  # only then, so fingerprints of designs without drops stay as they were
+            identity["dropped"] = [[d.scenario, d.point] for d in self.dropped()]
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
 
     def with_overrides(self, replications: int | None = None, steps: int | None = None) -> Experiment:
@@ -220,7 +255,7 @@ def parse_experiment(data: dict, where: str, text: str, default_name: str) -> Ex
     metrics = _metrics(where, head.get("metrics", list(METRICS)))
     base = _overrides(where, "base", _table(where, "base", data.get("base", {})))
     scenarios = _scenarios(where, data.get("scenarios"))
-    axes, points = _sweep(where, data.get("sweep"), head.get("seed", 0))
+    axes, points, grid = _sweep(where, data.get("sweep"), head.get("seed", 0))
     experiment = Experiment(
         name=name, path=where, text=text,
         description=_string(where, "experiment.description", head.get("description", "")),
@@ -236,7 +271,56 @@ def parse_experiment(data: dict, where: str, text: str, default_name: str) -> Ex
         map=data.get("map"),
     )
     _check_combinations(experiment)
+    if grid:
+        experiment = replace(experiment, inert=inert_combinations(experiment, grid),
+                             inert_points=points)
     return experiment
+
+
+def representative_value(name: str, values: list) -> Any:
+    """The value of an inert lever that still runs: its default if on the axis, else the first."""
+    default = Params.spec(name)["default"]
+    return default if default in values else values[0]
+
+
+def inert_combinations(experiment: Experiment, grid: dict[str, list]) -> tuple[Dropped, ...]:
+    """Scenario/point combinations where a grid lever cannot act, and the point standing for each.
+
+    At each point, the grid axes that cannot act under the scenario's parameters
+    (``coprosim.model.levers.inert_reason``) are set to their representative value; if that
+    lands on another point (which itself stands for itself), this one is dropped.
+    """
+    from coprosim.model.levers import inert_reason
+
+    axes = experiment.axes
+    index = {tuple(_key(p[a]) for a in axes): i for i, p in enumerate(experiment.points)}
+
+    def target(scenario: str, point: int) -> tuple[int, tuple[str, ...]]:
+        params = experiment.params_for(scenario, point)
+        inert = {a: r for a in grid if (r := inert_reason(a, params)) is not None}
+        values = dict(experiment.points[point])
+        values.update({a: representative_value(a, grid[a]) for a in inert})
+        return (index.get(tuple(_key(values[a]) for a in axes), point),
+                tuple(f"{a}: {r}" for a, r in inert.items()))
+
+    dropped = []
+    for scenario in experiment.scenarios:
+        for point in range(len(experiment.points)):
+            current, reasons = target(scenario, point)
+            seen = {point}
+            while current is not None and current != point:
+                following, _ = target(scenario, current)
+                if following == current:
+                    break  # a point that stands for itself: it runs
+                current = None if following in seen else following  # a cycle: keep this one
+                seen.add(following)
+            if current is not None and current != point:
+                dropped.append(Dropped(scenario, point, current, reasons))
+    return tuple(dropped)
+
+
+def _key(value: Any) -> Any:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
 
 def _check_combinations(experiment: Experiment) -> None:
@@ -296,10 +380,10 @@ def _parameter_value(where: str, key: str, name: str, value: Any) -> Any:
         raise ExperimentError(f"{where}: {key}: {str(exc).split(': ', 1)[1]}") from None
 
 
-def _sweep(where: str, table: Any, seed: Any) -> tuple[tuple[str, ...], tuple[dict, ...]]:
-    """Sweep points: the full-factorial grid crossed with a Latin hypercube sample."""
+def _sweep(where: str, table: Any, seed: Any) -> tuple[tuple[str, ...], tuple[dict, ...], dict]:
+    """Sweep points: the full-factorial grid crossed with a Latin hypercube sample; the grid."""
     if table is None:
-        return (), ({},)
+        return (), ({},), {}
     table = _table(where, "sweep", table)
     _only(where, "sweep", table, ("grid", "latin"))
     grid = _grid(where, _table(where, "sweep.grid", table.get("grid", {})))
@@ -313,7 +397,7 @@ def _sweep(where: str, table: Any, seed: Any) -> tuple[tuple[str, ...], tuple[di
     points = tuple({**g, **h} for g in grid_points for h in latin_points)
     if not axes:
         raise ExperimentError(f"{where}: sweep: no axes; add [sweep.grid] or [sweep.latin] values")
-    return axes, points
+    return axes, points, grid
 
 
 def _grid(where: str, table: dict) -> dict[str, list]:

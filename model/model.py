@@ -630,12 +630,15 @@ class CoproductionModel(mesa.Model):
         and ``citizen`` columns (the same data as ``datacollector.get_agent_vars_dataframe()``)."""
         import pandas as pd
 
-        if not self.datacollector.sampled_steps:
+        collector = self.datacollector
+        if not collector.sampled_steps:
             return pd.DataFrame(columns=["step", "citizen", *AGENT_FIELDS])
-        frame = self.datacollector.get_agent_vars_dataframe().reset_index()
-        frame = frame.rename(columns={"Step": "step"})
-        frame["citizen"] = frame.pop("AgentID").map(self._citizen_of_agent)
-        return frame[["step", "citizen", *AGENT_FIELDS]]
+        n = self.params.n_citizens
+        steps = collector.sampled_steps
+        columns = {"step": np.repeat(np.asarray(steps, dtype=np.int64), n),
+                   "citizen": np.tile(np.arange(n, dtype=np.int64), len(steps))}
+        columns.update(collector.sampled_columns())
+        return pd.DataFrame(columns)
 
     @property
     def _citizen_of_agent(self) -> dict[int, int]:
@@ -651,23 +654,36 @@ def _reporter(name: str):
         return model.metrics[name]
 
     report.__name__ = name
+    report.metric = name  # read straight from ``model.metrics`` by SampledDataCollector.collect
     return report
 
 
 class SampledDataCollector(mesa.DataCollector):
     """Mesa's DataCollector, with citizens' state recorded only at the sampling period.
 
-    Model reporters are collected every step as usual. Agent reporters (the names in
-    ``AGENT_FIELDS``) are filled from the model's arrays in one go when ``record_citizens`` is
-    called, so ``get_agent_vars_dataframe()`` works as in any Mesa model without a Python call per
-    agent per step.
+    Model reporters are collected every step as usual; the model's own reporters (one per metric)
+    are read straight from ``model.metrics``, a dict of numbers, without Mesa's per-value
+    ``deepcopy`` and type checks (the same values land in ``model_vars``). Agent reporters (the
+    names in ``AGENT_FIELDS``) are kept as one copy of the model's arrays per sample when
+    ``record_citizens`` is called, so ``get_agent_vars_dataframe()`` works as in any Mesa model
+    (same index, columns and types) without a Python call or tuple per agent per step.
     """
 
     def __init__(self, model_reporters=None, agent_reporters=None):
         super().__init__(model_reporters=model_reporters, agent_reporters=agent_reporters)
         self.sampled_steps: list[int] = []
+        self._samples: list[tuple[np.ndarray, dict[str, np.ndarray]]] = []  # (agent ids, fields)
+        self._metric_columns = None
+        if self.model_reporters and all(hasattr(r, "metric") for r in self.model_reporters.values()):
+            self._metric_columns = [(r.metric, self.model_vars[name])
+                                    for name, r in self.model_reporters.items()]
 
     def collect(self, model) -> None:
+        if self._metric_columns is not None:  # the model's own reporters: plain numbers
+            metrics = model.metrics
+            for metric, column in self._metric_columns:
+                column.append(metrics[metric])
+            return
         reporters, self.agent_reporters = self.agent_reporters, {}
         try:
             super().collect(model)
@@ -676,8 +692,23 @@ class SampledDataCollector(mesa.DataCollector):
 
     def record_citizens(self, model) -> None:
         table = model.citizen_table()
-        ids = [citizen.unique_id for citizen in model.citizens]
-        columns = [table[name].tolist() for name in self.agent_reporters]
-        self._agent_records[model.steps] = [(model.steps, uid, *values)
-                                            for uid, *values in zip(ids, *columns, strict=True)]
+        ids = np.fromiter((citizen.unique_id for citizen in model.citizens), dtype=np.int64,
+                          count=len(model.citizens))
+        self._samples.append((ids, {name: table[name] for name in self.agent_reporters}))
         self.sampled_steps.append(model.steps)
+
+    def sampled_columns(self) -> dict[str, np.ndarray]:
+        """Every sample's citizen fields, one array per field, samples one after another."""
+        return {name: np.concatenate([fields[name] for _, fields in self._samples])
+                for name in self.agent_reporters}
+
+    def get_agent_vars_dataframe(self):
+        if not self._samples:
+            return super().get_agent_vars_dataframe()
+        import pandas as pd
+
+        steps = np.concatenate([np.full(ids.size, step, dtype=np.int64)
+                                for step, (ids, _) in zip(self.sampled_steps, self._samples, strict=True)])
+        ids = np.concatenate([ids for ids, _ in self._samples])
+        frame = pd.DataFrame({"Step": steps, "AgentID": ids, **self.sampled_columns()})
+        return frame.set_index(["Step", "AgentID"])

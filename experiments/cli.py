@@ -50,6 +50,24 @@ def add_commands(subparsers) -> None:
     _add_run_options(sens)
     sens.set_defaults(func=cmd_sensitivity)
 
+    calibrate = subparsers.add_parser(
+        "calibrate", help="fit the free parameters to the literature's anchors (ABC-SMC, pyabc; "
+                          "resumable) and write results/calibration/<name>/report.md")
+    calibrate.add_argument("file", help="targets TOML file, or calibration_targets (shipped)")
+    calibrate.add_argument("--populations", type=_count("--populations", 100), default=None,
+                           help="ABC-SMC generations in all (default: the file's)")
+    calibrate.add_argument("--particles", type=_count("--particles"), default=None,
+                           help="accepted particles per generation (default: the file's)")
+    calibrate.add_argument("--workers", type=_count("--workers"), default=None,
+                           help="local worker processes (default: all cores)")
+    calibrate.add_argument("--out", default=None,
+                           help="results folder (default results/calibration/<name>)")
+    calibrate.add_argument("--resume", action="store_true",
+                           help="continue the calibration stored in the results folder")
+    calibrate.add_argument("--dask", metavar="ADDRESS", default=None,
+                           help="run on a dask.distributed scheduler, or local:N (needs coprosim[dask])")
+    calibrate.set_defaults(func=cmd_calibrate)
+
 
 def _add_run_options(parser) -> None:
     parser.add_argument("--workers", type=_count("--workers"), default=None,
@@ -171,3 +189,26 @@ def cmd_sensitivity(args) -> int:
     print(result.attrs["table"])
     print(f"\nindices: {result.attrs['csv']}\nplot: {result.attrs['figure']}")
     return EXIT_SOME_FAILED if result.attrs["failed"] else 0
+
+
+def cmd_calibrate(args) -> int:
+    """Fit the free parameters to the targets (resumable), then write the calibration report."""
+    from .calibration import load_targets, resolve_targets_path, run_calibration
+
+    calibration = load_targets(resolve_targets_path(args.file))
+    out = Path(args.out) if args.out else Path("results") / "calibration" / calibration.name
+    try:
+        result = run_calibration(calibration, populations=args.populations,
+                                 particles=args.particles, workers=args.workers, out=out,
+                                 resume=args.resume, dask=args.dask)
+    except KeyboardInterrupt:
+        print(f"coprosim: stopped; the finished generations are kept in {out}/abc.db (rerun "
+              "with --resume to continue)", file=sys.stderr)
+        raise
+    fit = result["fit"]
+    print(f"{result['generations']} generations; {int(fit['fits'].sum())} of {len(fit)} targets fit")
+    for _, row in fit[~fit["fits"]].iterrows():
+        print(f"did not fit: {row['target']}: {row['posterior_mean']:.3g} against "
+              f"{row['value']:.3g} +- {row['tolerance']:.3g}")
+    print(f"report: {result['report']}")
+    return 0

@@ -1,0 +1,961 @@
+"""Calibration to the literature's anchors: ABC-SMC (pyabc) over the free parameters.
+
+    coprosim calibrate FILE [--populations N] [--particles N] [--workers N] [--out DIR] [--resume]
+
+A targets file (``experiments/calibration_targets.toml`` is shipped) lists stylized facts, each a
+summary statistic measured in the model under named conditions (scenarios), with the value the
+literature gives, a tolerance and the source, and names the free parameters to fit with their prior
+ranges. Layout::
+
+    [calibration]
+    name = "anchors"          # results/calibration/<name>/
+    seed = 2026               # seeds every generation's draws and, with the parameters, every run
+    citizens = 500            # model size of every run
+    weeks = 156               # weeks per run
+    warm_up = 52              # weeks before measurement starts
+    populations = 5           # ABC-SMC generations (--populations overrides)
+    particles = 100           # accepted particles per generation (--particles overrides)
+    predictive_draws = 20     # posterior particles re-run with fresh seeds for the report
+    default_seeds = 10        # runs at the defaults for the report
+
+    [scenarios.npm]           # a condition every particle is run under (same seed in all)
+    preset = "npm"
+    set = { target_strength = 0.0 }   # optional overrides; they win over fitted values
+
+    [parameters]              # parameters to fit, uniform priors
+    participation_cost = "plausible"  # the parameter's plausible range (Params.spec)
+    trust_reversion = [0.005, 0.05]   # or an explicit range inside the allowed one
+
+    [[targets]]
+    name = "staff turnover a year"
+    statistic = "staff_turnover_per_year"   # see STATISTICS (or any metric: its weekly mean)
+    scenario = "npm"
+    versus = "npm_no_targets"  # optional: a contrast of scenario against versus ...
+    change = "relative"        # ... "relative" ((a - b) / |b|) or "difference" (a - b)
+    value = 0.15
+    tolerance = 0.05
+    source = "..."
+
+Method (Beaumont et al. 2009; Toni et al. 2009, as implemented by pyabc, Schaelte et al. 2022):
+uniform priors; distance = root mean square of (simulated - target) / tolerance over the targets,
+so a distance of 1 means "on average one tolerance away"; thresholds are the median distance of the
+previous generation (pyabc's ``QuantileEpsilon``), starting from the prior (generation 0 accepts
+every draw); multivariate normal perturbation kernels.
+
+Reproducible and resumable: pyabc keeps every generation in ``abc.db`` (SQLite). Our sampler seeds
+numpy's global generator (which pyabc draws parameters with) from (seed, generation, draw index)
+before each draw, each model run takes its seed from the seed and the particle's parameter values,
+and a generation's particles are the first ``particles`` accepted draws in draw order. So the
+result does not depend on the number of workers, on Dask, or on an interruption: rerunning with
+``--resume`` continues from the last complete generation and equals an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import random
+import sys
+import time
+import tomllib
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from coprosim.model import METRICS, PRESETS, ParameterError, Params
+
+from coprosim._extras import require
+
+from .design import ExperimentError, typed
+
+SHIPPED_TARGETS = Path(__file__).resolve().parent / "calibration_targets.toml"
+CALIBRATION_KEYS = ("name", "description", "seed", "citizens", "weeks", "warm_up", "populations",
+                    "particles", "predictive_draws", "default_seeds")
+TARGET_KEYS = ("name", "statistic", "scenario", "versus", "change", "value", "tolerance", "source",
+               "note")
+SCENARIO_KEYS = ("preset", "set", "description")
+CHANGES = ("relative", "difference")
+MISSING_PENALTY = 10.0  # a statistic the run could not measure counts as 10 tolerances away
+
+# Summary statistics measured in one run, over the weeks after the warm-up (docs/ODD.md, 3.4).
+# Every model metric (coprosim.model.METRICS) is also a statistic: its mean over those weeks.
+STATISTICS: dict[str, str] = {
+    "staff_turnover_per_year": "Staff who leave in a year, per staff member (weekly turnover x 52).",
+    "volunteer_exits_per_year": "Volunteers who stop in a year, per volunteer (exits per volunteer-week x 52).",
+    "trust_bottom_quintile": "Mean trust of the fifth of citizens with the fewest resources.",
+    "trust_top_quintile": "Mean trust of the fifth of citizens with the most resources.",
+    "trusting_with_say_ratio": "Share trusting (trust >= 0.5) among citizens who took part in the last year, over the share among those who did not.",
+    "taking_part_bottom_quintile": "Share of the bottom resource quintile taking part in a week.",
+    "taking_part_top_quintile": "Share of the top resource quintile taking part in a week.",
+    "taking_part_top_bottom_ratio": "Weekly share taking part, top over bottom resource quintile.",
+    "took_part_in_year_bottom_quintile": "Share of the bottom resource quintile who took part at least once in the last 52 weeks.",
+    "took_part_in_year_top_quintile": "Share of the top resource quintile who took part at least once in the last 52 weeks.",
+    "took_part_in_year_top_bottom_ratio": "Share who took part at least once in the last 52 weeks, top over bottom quintile.",
+    "asking_taking_part_top_bottom_ratio": "Share of those asking for help who take part, top over bottom quintile.",
+    "participation_first_weeks": "Participation rate (metric) over weeks 1-8.",
+    "participation_persistence": "Participation rate in the measured weeks over that of weeks 1-8 (1: it holds; about 0.2: it decays as in public-goods games without reinforcement).",
+    "wellbeing_bottom_quintile": "Mean wellbeing of the bottom resource quintile.",
+}
+EARLY_WEEKS = 8
+
+
+class CalibrationError(ExperimentError):
+    """A bad targets file or calibration request; the message is one line."""
+
+
+# --- the targets file ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    name: str
+    statistic: str
+    scenario: str
+    value: float
+    tolerance: float
+    source: str
+    versus: str | None = None
+    change: str = "relative"
+    note: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A validated targets file."""
+
+    path: str
+    name: str
+    description: str
+    seed: int
+    citizens: int
+    weeks: int
+    warm_up: int
+    populations: int
+    particles: int
+    predictive_draws: int
+    default_seeds: int
+    scenarios: dict[str, dict[str, Any]]
+    priors: dict[str, tuple[float, float]]
+    targets: tuple[Target, ...]
+    text: str = field(repr=False, default="")
+
+    def used_scenarios(self) -> list[str]:
+        names = []
+        for t in self.targets:
+            for s in (t.scenario, t.versus):
+                if s is not None and s not in names:
+                    names.append(s)
+        return names
+
+    def fingerprint(self, particles: int) -> str:
+        """What makes two calibrations the same (the file's content and the population size)."""
+        blob = json.dumps({"text": self.text, "particles": particles}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def params_for(self, scenario: str, values: dict[str, Any]) -> Params:
+        spec = self.scenarios[scenario]
+        overrides = {**values, **spec["set"], "n_citizens": self.citizens}
+        return Params.preset(spec["preset"], **overrides)
+
+
+def resolve_targets_path(text: str | Path) -> Path:
+    """A path as given if it exists; else the shipped targets file by name."""
+    path = Path(text)
+    if path.exists():
+        return path
+    if path.name in ("calibration_targets", "calibration_targets.toml"):
+        return SHIPPED_TARGETS
+    return path
+
+
+def load_targets(path: str | Path) -> Calibration:
+    """Read and validate a targets file; raises ``CalibrationError`` (one line) if it is bad."""
+    path = Path(path)
+    where = str(path)
+    if not path.is_file():
+        raise CalibrationError(f"{where}: no such targets file (the shipped one is "
+                               f"'calibration_targets')")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CalibrationError(f"{where}: not valid TOML: {exc}") from None
+    for key in data:
+        if key not in ("calibration", "scenarios", "parameters", "targets"):
+            raise CalibrationError(f"{where}: {key}: unknown section; allowed: calibration, "
+                                   "scenarios, parameters, targets")
+    head = _table(where, "calibration", data.get("calibration", {}))
+    for key in head:
+        if key not in CALIBRATION_KEYS:
+            raise CalibrationError(f"{where}: calibration.{key}: unknown key; allowed: "
+                                   f"{', '.join(CALIBRATION_KEYS)}")
+    name = head.get("name", path.stem)
+    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "_-" for c in name):
+        raise CalibrationError(f"{where}: calibration.name: must be letters, digits, _ or -, got {name!r}")
+    description = head.get("description", "")
+    if not isinstance(description, str):
+        raise CalibrationError(f"{where}: calibration.description: must be a string, got {description!r}")
+    seed = _integer(where, "calibration.seed", head.get("seed", 2026), 0, 2**63 - 1)
+    citizens = _integer(where, "calibration.citizens", head.get("citizens", 500), 10, 200_000)
+    weeks = _integer(where, "calibration.weeks", head.get("weeks", 156), 2 * EARLY_WEEKS, 5200)
+    warm_up = _integer(where, "calibration.warm_up", head.get("warm_up", 52), 0, weeks - 1)
+    populations = _integer(where, "calibration.populations", head.get("populations", 5), 1, 100)
+    particles = _integer(where, "calibration.particles", head.get("particles", 100), 2, 100_000)
+    draws = _integer(where, "calibration.predictive_draws", head.get("predictive_draws", 20), 1, 10_000)
+    default_seeds = _integer(where, "calibration.default_seeds", head.get("default_seeds", 10), 1, 10_000)
+
+    scenarios = _scenarios(where, data.get("scenarios"))
+    priors = _priors(where, data.get("parameters"))
+    targets = _targets(where, data.get("targets"), scenarios)
+    return Calibration(where, name, description, seed, citizens, weeks, warm_up, populations,
+                       particles, draws, default_seeds, scenarios, priors, targets, text)
+
+
+def _scenarios(where: str, table: Any) -> dict[str, dict[str, Any]]:
+    if table is None:
+        raise CalibrationError(f"{where}: scenarios: missing; add at least one [scenarios.NAME] "
+                               f"table with preset = one of {', '.join(PRESETS)}")
+    table = _table(where, "scenarios", table)
+    result = {}
+    for name, spec in table.items():
+        key = f"scenarios.{name}"
+        spec = _table(where, key, spec)
+        for k in spec:
+            if k not in SCENARIO_KEYS:
+                raise CalibrationError(f"{where}: {key}.{k}: unknown key; allowed: {', '.join(SCENARIO_KEYS)}")
+        preset = spec.get("preset", name)
+        if preset not in PRESETS:
+            raise CalibrationError(f"{where}: {key}.preset: unknown preset {preset!r}; allowed: "
+                                   f"{', '.join(PRESETS)}")
+        overrides = {}
+        for pname, value in _table(where, f"{key}.set", spec.get("set", {})).items():
+            overrides[pname] = _parameter_value(where, f"{key}.set.{pname}", pname, value)
+        result[name] = {"preset": preset, "set": overrides}
+    return result
+
+
+def _priors(where: str, table: Any) -> dict[str, tuple[float, float]]:
+    if table is None:
+        raise CalibrationError(f"{where}: parameters: missing; add a [parameters] table, "
+                               "e.g. participation_cost = \"plausible\"")
+    table = _table(where, "parameters", table)
+    if not table:
+        raise CalibrationError(f"{where}: parameters: empty; name at least one parameter to fit")
+    priors = {}
+    for name, value in table.items():
+        key = f"parameters.{name}"
+        if name not in Params.field_names():
+            raise CalibrationError(f"{where}: {key}: unknown parameter; allowed: "
+                                   f"{', '.join(Params.field_names())}")
+        if name == "n_citizens":
+            raise CalibrationError(f"{where}: {key}: the model size is set by calibration.citizens")
+        spec = Params.spec(name)
+        if value == "plausible":
+            lo, hi = spec["plausible"]
+        elif isinstance(value, list) and len(value) == 2:
+            lo = _parameter_value(where, f"{key}[0]", name, value[0])
+            hi = _parameter_value(where, f"{key}[1]", name, value[1])
+        else:
+            raise CalibrationError(f"{where}: {key}: must be \"plausible\" or [low, high] within "
+                                   f"{list(spec['range'])}, got {value!r}")
+        if not lo < hi:
+            raise CalibrationError(f"{where}: {key}: low must be below high, got [{lo}, {hi}]")
+        priors[name] = (float(lo), float(hi))
+    return priors
+
+
+def _targets(where: str, items: Any, scenarios: dict) -> tuple[Target, ...]:
+    if not isinstance(items, list) or not items:
+        raise CalibrationError(f"{where}: targets: missing; add at least one [[targets]] table")
+    targets, names = [], set()
+    for i, item in enumerate(items):
+        key = f"targets[{i}]"
+        item = _table(where, key, item)
+        for k in item:
+            if k not in TARGET_KEYS:
+                raise CalibrationError(f"{where}: {key}.{k}: unknown key; allowed: {', '.join(TARGET_KEYS)}")
+        for k in ("name", "statistic", "scenario", "value", "tolerance", "source"):
+            if k not in item:
+                raise CalibrationError(f"{where}: {key}.{k}: missing")
+        name = item["name"]
+        if not isinstance(name, str) or not name.strip():
+            raise CalibrationError(f"{where}: {key}.name: must be a non-empty string, got {name!r}")
+        if name in names:
+            raise CalibrationError(f"{where}: {key}.name: {name!r} is used twice")
+        names.add(name)
+        statistic = item["statistic"]
+        if statistic not in STATISTICS and statistic not in METRICS:
+            raise CalibrationError(f"{where}: {key}.statistic: unknown statistic {statistic!r}; "
+                                   f"allowed: {', '.join([*STATISTICS, *METRICS])}")
+        for k in ("scenario", "versus"):
+            if k in item and item[k] not in scenarios:
+                raise CalibrationError(f"{where}: {key}.{k}: unknown scenario {item[k]!r}; "
+                                       f"allowed: {', '.join(scenarios)}")
+        change = item.get("change", "relative")
+        if change not in CHANGES:
+            raise CalibrationError(f"{where}: {key}.change: must be relative or difference, got {change!r}")
+        if "change" in item and "versus" not in item:
+            raise CalibrationError(f"{where}: {key}.change: needs versus = a scenario to compare with")
+        value = _number(where, f"{key}.value", item["value"])
+        tolerance = _number(where, f"{key}.tolerance", item["tolerance"])
+        if not tolerance > 0:
+            raise CalibrationError(f"{where}: {key}.tolerance: must be a number > 0, got {tolerance!r}")
+        source = item["source"]
+        if not isinstance(source, str) or not source.strip():
+            raise CalibrationError(f"{where}: {key}.source: must name the source (a non-empty string)")
+        targets.append(Target(name, statistic, item["scenario"], value, tolerance, source,
+                              item.get("versus"), change, str(item.get("note", ""))))
+    return tuple(targets)
+
+
+def _table(where: str, key: str, value: Any) -> dict:
+    if not isinstance(value, dict):
+        raise CalibrationError(f"{where}: {key}: must be a table, got {value!r}")
+    return value
+
+
+def _integer(where: str, key: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise CalibrationError(f"{where}: {key}: must be an integer in [{lo}, {hi}], got {value!r}")
+    return value
+
+
+def _number(where: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise CalibrationError(f"{where}: {key}: must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _parameter_value(where: str, key: str, name: str, value: Any) -> Any:
+    if name not in Params.field_names():
+        raise CalibrationError(f"{where}: {key}: unknown parameter; allowed: "
+                               f"{', '.join(Params.field_names())}")
+    try:
+        return getattr(Params(**{name: value}), name)
+    except ParameterError as exc:
+        raise CalibrationError(f"{where}: {key}: {str(exc).split(': ', 1)[1]}") from None
+
+
+# --- summary statistics -------------------------------------------------------------------------
+def measure(params: Params, seed: int, weeks: int, warm_up: int) -> dict[str, float]:
+    """Run one model and measure every statistic of ``STATISTICS`` and every metric's mean."""
+    from coprosim.model import CoproductionModel
+
+    model = CoproductionModel(params=params, seed=seed)
+    try:
+        quintile = model.quintile
+        per_quintile = np.bincount(quintile, minlength=5).astype(float)
+        n = params.n_citizens
+        last_took = np.full(n, -10**9)
+        took = np.zeros(5)
+        asked = np.zeros(5)
+        took_when_asked = np.zeros(5)
+        trust_sum = np.zeros(5)
+        wellbeing_sum = np.zeros(5)
+        exits = volunteer_weeks = 0
+        measured = 0
+        for week in range(1, weeks + 1):
+            before = set(model.volunteers)
+            model.step()
+            c = model.citizen_state
+            took_part = c["took_part"]
+            last_took[took_part] = week
+            if week <= warm_up:
+                continue
+            measured += 1
+            exits += len(before - set(model.volunteers))
+            volunteer_weeks += len(before)
+            # who asked this week: those with need above the threshold who have not withdrawn,
+            # or were reached by outreach; took_part implies asked
+            asking = ((c["need"] > params.need_threshold) & ~c["withdrawn"]) | took_part
+            took += np.bincount(quintile, weights=took_part, minlength=5)
+            asked += np.bincount(quintile, weights=asking, minlength=5)
+            took_when_asked += np.bincount(quintile, weights=took_part & asking, minlength=5)
+            trust_sum += np.bincount(quintile, weights=c["trust"], minlength=5)
+            wellbeing_sum += np.bincount(quintile, weights=c["wellbeing"], minlength=5)
+        frame = model.datacollector.get_model_vars_dataframe()
+        trust = model.citizen_state["trust"]
+    finally:
+        model.release()
+    late = frame.iloc[warm_up + 1:]
+    early = frame["participation_rate"].iloc[1:EARLY_WEEKS + 1].mean()
+    stats = {name: float(late[name].mean()) for name in METRICS}
+    in_year = last_took > weeks - 52
+    share_year = np.bincount(quintile, weights=in_year, minlength=5) / per_quintile
+    weekly = took / (per_quintile * measured)
+    when_asked = _ratio(took_when_asked, asked)
+    trusting = trust >= 0.5
+    stats.update({
+        "staff_turnover_per_year": stats["staff_turnover"] * 52,
+        "volunteer_exits_per_year": exits / volunteer_weeks * 52 if volunteer_weeks else math.nan,
+        "trust_bottom_quintile": trust_sum[0] / (per_quintile[0] * measured),
+        "trust_top_quintile": trust_sum[4] / (per_quintile[4] * measured),
+        "trusting_with_say_ratio": _ratio(trusting[in_year].mean() if in_year.any() else math.nan,
+                                          trusting[~in_year].mean() if (~in_year).any() else math.nan),
+        "taking_part_bottom_quintile": weekly[0],
+        "taking_part_top_quintile": weekly[4],
+        "taking_part_top_bottom_ratio": _ratio(weekly[4], weekly[0]),
+        "took_part_in_year_bottom_quintile": share_year[0],
+        "took_part_in_year_top_quintile": share_year[4],
+        "took_part_in_year_top_bottom_ratio": _ratio(share_year[4], share_year[0]),
+        "asking_taking_part_top_bottom_ratio": _ratio(when_asked[4], when_asked[0]),
+        "participation_first_weeks": float(early),
+        "participation_persistence": _ratio(stats["participation_rate"], early),
+        "wellbeing_bottom_quintile": wellbeing_sum[0] / (per_quintile[0] * measured),
+    })
+    return {k: float(v) for k, v in stats.items()}
+
+
+def _ratio(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(b > 0, a / np.where(b > 0, b, 1.0), math.nan)
+    return float(out) if out.ndim == 0 else out
+
+
+# --- simulation of one particle -----------------------------------------------------------------
+def particle_seed(seed: int, values: dict[str, Any]) -> int:
+    """The model seed of a particle: from the calibration seed and its parameter values only."""
+    blob = json.dumps({"seed": int(seed), **{k: repr(v) for k, v in sorted(values.items())}})
+    return int.from_bytes(hashlib.sha256(blob.encode()).digest()[:8], "little") >> 1
+
+
+def target_keys(calibration: Calibration) -> list[str]:
+    """pyabc's names of the summary statistics: one per target, in the file's order."""
+    return [f"target_{i:02d}" for i in range(len(calibration.targets))]
+
+
+def simulate_targets(calibration: Calibration, values: dict[str, Any], seed: int) -> dict[str, float]:
+    """Every target's statistic for one parameter set: each scenario run once with ``seed``
+    (the same seed in every scenario, so contrasts between scenarios are paired)."""
+    runs = {}
+    for scenario in calibration.used_scenarios():
+        params = calibration.params_for(scenario, values)
+        runs[scenario] = measure(params, seed, calibration.weeks, calibration.warm_up)
+    out = {}
+    for key, target in zip(target_keys(calibration), calibration.targets, strict=True):
+        a = runs[target.scenario][target.statistic]
+        if target.versus is None:
+            out[key] = a
+            continue
+        b = runs[target.versus][target.statistic]
+        if target.change == "difference":
+            out[key] = a - b
+        else:
+            out[key] = (a - b) / abs(b) if b != 0 and math.isfinite(b) else math.nan
+    return out
+
+
+class Simulator:
+    """pyabc's model: parameters in, one summary statistic per target out."""
+
+    def __init__(self, calibration: Calibration):
+        self.calibration = calibration
+
+    def __call__(self, parameters) -> dict[str, float]:
+        values = {name: typed(name, parameters[name]) for name in self.calibration.priors}
+        return simulate_targets(self.calibration, values,
+                                particle_seed(self.calibration.seed, values))
+
+
+class ToleranceDistance:
+    """Root mean square of (simulated - target) / tolerance; 1 = one tolerance away on average."""
+
+    def __init__(self, calibration: Calibration):
+        self.scale = {key: t.tolerance for key, t in zip(target_keys(calibration),
+                                                         calibration.targets, strict=True)}
+
+    def __call__(self, x: dict, x_0: dict) -> float:
+        terms = []
+        for key, tolerance in self.scale.items():
+            z = (float(x[key]) - float(x_0[key])) / tolerance
+            terms.append(z * z if math.isfinite(z) else MISSING_PENALTY ** 2)
+        return math.sqrt(sum(terms) / len(terms))
+
+
+# --- executors ------------------------------------------------------------------------------------
+def _run_job(function_bytes: bytes, seed: int):
+    """One draw in a worker (or in-process): numpy's global generator, which pyabc samples
+    parameters with, is seeded from (calibration seed, generation, draw index) first."""
+    import cloudpickle
+
+    function = cloudpickle.loads(function_bytes)
+    random.seed(seed)
+    np.random.seed(seed)
+    return function()
+
+
+def _call(function_bytes: bytes, args: tuple):
+    import cloudpickle
+
+    return cloudpickle.loads(function_bytes)(*args)
+
+
+class _InProcess:
+    """The executor interface, in this process (one worker): nothing is pickled across."""
+
+    class _Done:
+        def __init__(self, value=None, error=None):
+            self._value, self._error = value, error
+
+        def done(self):
+            return True
+
+        def result(self):
+            if self._error is not None:
+                raise self._error
+            return self._value
+
+        def cancel(self):
+            return False
+
+    workers = 1
+
+    def submit(self, function, *args):
+        try:
+            return self._Done(function(*args))
+        except Exception as exc:  # returned like a pool's future would
+            return self._Done(error=exc)
+
+    def close(self):
+        pass
+
+
+class _Pool:
+    """Local worker processes of an explicit spawn context (never the process-wide start method)."""
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, function, *args):
+        return self._pool.submit(function, *args)
+
+    def close(self, cancel: bool = False):
+        self._pool.shutdown(wait=not cancel, cancel_futures=cancel)
+
+
+class _Dask:
+    """A dask.distributed scheduler (``ADDRESS``) or a LocalCluster (``local:N``)."""
+
+    def __init__(self, address: str):
+        distributed = require("dask", "distributed", "--dask (running on a Dask cluster)")
+        self._cluster = None
+        try:
+            if address.startswith("local:"):
+                n = int(address.split(":", 1)[1])
+                self._cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1,
+                                                         processes=True, dashboard_address=None)
+                self._client = distributed.Client(self._cluster)
+            else:
+                self._client = distributed.Client(address, timeout=30)
+        except (OSError, TimeoutError, ValueError) as exc:
+            from coprosim.errors import InfrastructureError
+
+            raise InfrastructureError(f"--dask {address}: cannot use the scheduler: {exc}") from None
+        self.workers = max(1, sum(self._client.ncores().values()))
+
+    def submit(self, function, *args):
+        return self._client.submit(function, *args, pure=False)
+
+    def close(self, cancel: bool = False):
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(workers: int | None = None, dask: str | None = None):
+    if dask:
+        return _Dask(dask)
+    workers = workers or max(1, (os.cpu_count() or 1))
+    return _InProcess() if workers == 1 else _Pool(workers)
+
+
+def _job_seed(seed: int, t: int, index: int) -> int:
+    return int(np.random.SeedSequence([int(seed), t + 1, index]).generate_state(1)[0])
+
+
+def _make_sampler(pyabc, seed: int, executor, populations: int, say: Callable[[str], None]):
+    class SeededSampler(pyabc.sampler.Sampler):
+        """Draw i of generation t seeded from (seed, t, i); the population is the first n accepted
+        draws in draw order, whichever worker finished first, so results do not depend on the
+        executor or on the number of workers."""
+
+        def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf,
+                                    all_accepted=False, ana_vars=None):
+            import cloudpickle
+
+            started = time.perf_counter()
+            blob = cloudpickle.dumps(simulate_one)
+            results: dict[int, Any] = {}
+            running: dict[int, Any] = {}
+            next_index = 0
+            in_flight = max(2, 2 * executor.workers)
+            try:
+                while True:
+                    for index, job in list(running.items()):
+                        if job.done():
+                            results[index] = job.result()
+                            del running[index]
+                    accepted = sorted(i for i, r in results.items() if r.accepted)
+                    last = accepted[n - 1] if len(accepted) >= n else None
+                    if last is not None:
+                        for index in [i for i in running if i > last]:
+                            running.pop(index).cancel()
+                        if not running:
+                            break
+                    elif len(running) < in_flight and next_index < max_eval:
+                        while len(running) < in_flight and next_index < max_eval:
+                            running[next_index] = executor.submit(
+                                _run_job, blob, _job_seed(seed, t, next_index))
+                            next_index += 1
+                        continue
+                    elif not running:
+                        break  # max_eval reached
+                    time.sleep(0.02)
+            except BaseException:
+                for job in running.values():
+                    job.cancel()
+                raise
+            sample = self._create_empty_sample()
+            evaluations = (last + 1) if last is not None else next_index
+            for index in range(evaluations):
+                if index in results:
+                    sample.append(results[index])
+            self.nr_evaluations_ = evaluations
+            if last is None:
+                sample.ok = False
+            try:
+                eps = ana_vars.eps(t) if ana_vars is not None else math.nan
+            except (KeyError, TypeError):
+                eps = math.nan
+            say(f"generation {t + 1} of {populations}: threshold {eps:.3g} (distance in "
+                f"tolerances), {sample.n_accepted} accepted of {evaluations} draws "
+                f"({sample.n_accepted / max(evaluations, 1):.0%}), {time.perf_counter() - started:.0f} s")
+            return sample
+
+    return SeededSampler()
+
+
+def _make_epsilon(pyabc):
+    class ResumableQuantileEpsilon(pyabc.epsilon.QuantileEpsilon):
+        """Median of the previous generation's distances; generation 0 accepts every prior draw.
+        On a resumed run the threshold is computed from the stored generation, as an
+        uninterrupted run computes it from the one in memory."""
+
+        def __init__(self):
+            super().__init__(initial_epsilon=math.inf, alpha=0.5)
+
+        def requires_calibration(self) -> bool:
+            return False
+
+        def initialize(self, t, get_weighted_distances, get_all_records, max_nr_populations,
+                       acceptor_config):
+            if t == 0:
+                self._look_up = {0: math.inf}
+            else:
+                self._update(t, get_weighted_distances())
+
+    return ResumableQuantileEpsilon()
+
+
+# --- the calibration --------------------------------------------------------------------------------
+def run_calibration(calibration: Calibration, populations: int | None = None,
+                    particles: int | None = None, workers: int | None = None,
+                    out: str | Path | None = None, resume: bool = False, dask: str | None = None,
+                    report: bool = True, say: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Fit the free parameters by ABC-SMC (resumable), then write the report.
+
+    Returns a dict with ``out``, ``generations`` (done), ``posterior`` (a DataFrame: one row per
+    parameter), ``fit`` (one row per target) and ``report`` (the path), the last three only when
+    ``report`` is true.
+    """
+    pyabc = require("calibration", "pyabc", "coprosim calibrate (ABC-SMC with pyabc)")
+    say = say or (lambda text: print(text, file=sys.stderr, flush=True))
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    populations = populations or calibration.populations
+    particles = particles or calibration.particles
+    out = Path(out) if out is not None else Path("results") / "calibration" / calibration.name
+    db = out / "abc.db"
+    meta_path = out / "calibration.json"
+    fingerprint = calibration.fingerprint(particles)
+    if db.exists():
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        if not resume:
+            raise CalibrationError(f"{out}: a calibration is already stored there "
+                                   f"({meta.get('generations', '?')} generations); add --resume "
+                                   "to continue it, or choose another --out")
+        if meta.get("fingerprint") != fingerprint:
+            raise CalibrationError(f"{out}: the stored calibration was made from a different "
+                                   "targets file or --particles; choose another --out")
+    out.mkdir(parents=True, exist_ok=True)
+    executor = make_executor(workers, dask)
+    try:
+        abc = pyabc.ABCSMC(
+            models=Simulator(calibration),
+            parameter_priors=pyabc.Distribution(**{
+                name: pyabc.RV("uniform", lo, hi - lo) for name, (lo, hi) in calibration.priors.items()}),
+            distance_function=ToleranceDistance(calibration),
+            population_size=particles,
+            sampler=_make_sampler(pyabc, calibration.seed, executor, populations, say),
+            eps=_make_epsilon(pyabc),
+        )
+        url = f"sqlite:///{db.resolve()}"
+        if db.exists():
+            history = abc.load(url, 1)
+            done = history.max_t + 1
+            say(f"resuming {calibration.name}: {done} of {populations} generations stored in {db}")
+        else:
+            observed = {key: t.value for key, t in zip(target_keys(calibration), calibration.targets,
+                                                         strict=True)}
+            abc.new(url, observed)
+            done = 0
+            say(f"calibrating {calibration.name}: {len(calibration.priors)} parameters, "
+                f"{len(calibration.targets)} targets, {len(calibration.used_scenarios())} runs per "
+                f"draw ({calibration.citizens} citizens, {calibration.weeks} weeks), {particles} "
+                f"particles, {populations} generations, {executor.workers} worker(s)")
+        _write_meta(meta_path, calibration, fingerprint, particles, done)
+        if populations > done:
+            try:
+                with warnings.catch_warnings():
+                    # pyabc compares the first threshold (infinite: all prior draws accepted)
+                    # with the next: inf - inf, harmless
+                    warnings.filterwarnings("ignore", "invalid value encountered in scalar subtract",
+                                            RuntimeWarning)
+                    abc.run(max_nr_populations=populations - done)
+            finally:
+                generations = pyabc.History(url, _id=1).max_t + 1
+                _write_meta(meta_path, calibration, fingerprint, particles, generations)
+        result = {"out": out, "generations": pyabc.History(url, _id=1).max_t + 1, "db": db}
+        if report:
+            result.update(write_report(calibration, out, executor, say))
+        return result
+    finally:
+        executor.close()
+
+
+def _write_meta(path: Path, calibration: Calibration, fingerprint: str, particles: int,
+                generations: int) -> None:
+    meta = {"name": calibration.name, "targets_file": calibration.path, "fingerprint": fingerprint,
+            "particles": particles, "generations": generations, "seed": calibration.seed}
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(meta, indent=2) + "\n")
+    temporary.replace(path)
+
+
+def posterior(db: Path) -> tuple[Any, np.ndarray, int]:
+    """The last generation's particles (a DataFrame, one column per parameter), weights, index."""
+    import pyabc
+
+    history = pyabc.History(f"sqlite:///{Path(db).resolve()}", _id=1)
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    return frame, np.asarray(weights, dtype=float), history.max_t
+
+
+def weighted_quantile(values, weights, q: float) -> float:
+    order = np.argsort(values, kind="stable")
+    v, w = np.asarray(values, dtype=float)[order], np.asarray(weights, dtype=float)[order]
+    cumulative = (np.cumsum(w) - 0.5 * w) / w.sum()
+    return float(np.interp(q, cumulative, v))
+
+
+def _simulate_task(calibration: Calibration, values: dict[str, Any], seed: int):
+    return simulate_targets(calibration, values, seed)
+
+
+def write_report(calibration: Calibration, out: Path, executor, say) -> dict[str, Any]:
+    """The report: each target against the defaults and the fitted model (posterior predictive),
+    the posterior of each parameter, and what did not fit."""
+    import pandas as pd
+    import pyabc
+
+    frame, weights, t_last = posterior(out / "abc.db")
+    history = pyabc.History(f"sqlite:///{(out / 'abc.db').resolve()}", _id=1)
+    populations = history.get_all_populations()
+    rows = []
+    for name, (lo, hi) in calibration.priors.items():
+        values = frame[name].to_numpy()
+        median = weighted_quantile(values, weights, 0.5)
+        low, high = weighted_quantile(values, weights, 0.05), weighted_quantile(values, weights, 0.95)
+        rows.append({"parameter": name, "default": Params.spec(name)["default"], "prior_low": lo,
+                     "prior_high": hi, "median": median, "low_5": low, "high_95": high,
+                     "interval_share_of_prior": (high - low) / (hi - lo),
+                     "proposed": typed(name, median)})
+    table = pd.DataFrame(rows)
+    table.to_csv(out / "posterior.csv", index=False)
+
+    # posterior predictive: particles drawn by weight, run again with fresh seeds
+    rng = np.random.default_rng([calibration.seed, 7])
+    draws = rng.choice(len(frame), size=calibration.predictive_draws, p=weights / weights.sum())
+    tasks = []
+    for k, row in enumerate(draws):
+        values = {name: typed(name, frame[name].iloc[row]) for name in calibration.priors}
+        tasks.append(("posterior", k, values, _job_seed(calibration.seed, 10_000, k)))
+    defaults = {name: Params.spec(name)["default"] for name in calibration.priors}
+    for k in range(calibration.default_seeds):
+        tasks.append(("defaults", k, defaults, _job_seed(calibration.seed, 20_000, k)))
+    say(f"report: {len(tasks)} parameter sets x {len(calibration.used_scenarios())} runs "
+        f"(posterior predictive and defaults)")
+    jobs = [executor.submit(_simulate_task, calibration, values, seed)
+            for _, _, values, seed in tasks]
+    keys = target_keys(calibration)
+    records = []
+    for (kind, k, values, seed), job in zip(tasks, jobs, strict=True):
+        result = job.result()
+        records.append({"kind": kind, "draw": k, "seed": seed, **values,
+                        **{t.name: result[key] for key, t in zip(keys, calibration.targets, strict=True)}})
+    predictive = pd.DataFrame(records)
+    predictive.to_csv(out / "predictive.csv", index=False)
+
+    fit_rows = []
+    for t in calibration.targets:
+        row = {"target": t.name, "value": t.value, "tolerance": t.tolerance, "source": t.source}
+        for kind in ("defaults", "posterior"):
+            v = predictive.loc[predictive["kind"] == kind, t.name].to_numpy(dtype=float)
+            v = v[np.isfinite(v)]
+            row[f"{kind}_mean"] = float(v.mean()) if v.size else math.nan
+            row[f"{kind}_low"] = float(np.quantile(v, 0.05)) if v.size else math.nan
+            row[f"{kind}_high"] = float(np.quantile(v, 0.95)) if v.size else math.nan
+        row["fits"] = bool(abs(row["posterior_mean"] - t.value) <= t.tolerance)
+        row["fit_at_defaults"] = bool(abs(row["defaults_mean"] - t.value) <= t.tolerance)
+        fit_rows.append(row)
+    fit = pd.DataFrame(fit_rows)
+    fit.to_csv(out / "fit.csv", index=False)
+    figures = {"posterior": _plot_posterior(frame, weights, calibration, table, out / "posterior.png"),
+               "fit": _plot_fit(fit, out / "fit.png")}
+    text = _report_text(calibration, table, fit, populations, t_last, figures)
+    path = out / "report.md"
+    temporary = path.with_name(".report.md.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+    return {"posterior": table, "fit": fit, "report": path, "predictive": predictive}
+
+
+def _f(x: float) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "—"
+    return f"{x:.3g}"
+
+
+def _report_text(calibration, table, fit, populations, t_last, figures) -> str:
+    lines = [f"# Calibration: {calibration.name}", ""]
+    if calibration.description:
+        lines += [calibration.description, ""]
+    lines += [
+        f"ABC-SMC (pyabc) over {len(calibration.priors)} free parameters with uniform priors, "
+        f"{len(calibration.targets)} targets; every draw runs {len(calibration.used_scenarios())} "
+        f"scenarios ({', '.join(calibration.used_scenarios())}) of {calibration.citizens} citizens "
+        f"for {calibration.weeks} weeks with one seed (paired), measured after week "
+        f"{calibration.warm_up}. Distance: root mean square of (simulated − target) / tolerance. "
+        f"Targets file: `{calibration.path}`; seed {calibration.seed}.", "",
+        "## Generations", "", "| generation | threshold | draws | accepted |", "|---|---|---|---|"]
+    for _, row in populations.iterrows():
+        if row["t"] < 0:
+            continue
+        lines.append(f"| {int(row['t']) + 1} | {_f(float(row['epsilon']))} | {int(row['samples'])} | "
+                     f"{int(row['particles'])} |")
+    lines += ["", f"Posterior: generation {t_last + 1}.", "",
+              "## Targets: the defaults and the fitted model", "",
+              f"Mean and 90% interval over {calibration.default_seeds} runs at the defaults and over "
+              f"{calibration.predictive_draws} draws from the posterior, each run again with a fresh "
+              "seed (posterior predictive). A target fits when the posterior predictive mean lies "
+              "within its tolerance.", "",
+              "| target | literature | defaults | fitted model | fits | source |", "|---|---|---|---|---|---|"]
+    for _, r in fit.iterrows():
+        lines.append(f"| {r['target']} | {_f(r['value'])} ± {_f(r['tolerance'])} | "
+                     f"{_f(r['defaults_mean'])} [{_f(r['defaults_low'])}, {_f(r['defaults_high'])}] | "
+                     f"{_f(r['posterior_mean'])} [{_f(r['posterior_low'])}, {_f(r['posterior_high'])}] | "
+                     f"{'yes' if r['fits'] else '**no**'} | {r['source']} |")
+    lines += ["", f"![targets]({Path(figures['fit']).name})", "",
+              "## Posterior of each free parameter", "",
+              "| parameter | default | prior | posterior median | 90% interval | interval / prior |",
+              "|---|---|---|---|---|---|"]
+    for _, r in table.iterrows():
+        lines.append(f"| `{r['parameter']}` | {_f(r['default'])} | [{_f(r['prior_low'])}, "
+                     f"{_f(r['prior_high'])}] | {_f(r['median'])} | [{_f(r['low_5'])}, "
+                     f"{_f(r['high_95'])}] | {r['interval_share_of_prior']:.0%} |")
+    lines += ["", f"![posterior]({Path(figures['posterior']).name})", "", "## Did not fit", ""]
+    misfits = fit[~fit["fits"]]
+    if misfits.empty:
+        lines.append("Every target's posterior predictive mean lies within its tolerance.")
+    for _, r in misfits.iterrows():
+        side = "above" if r["posterior_mean"] > r["value"] else "below"
+        lines.append(f"- **{r['target']}**: the fitted model gives {_f(r['posterior_mean'])}, "
+                     f"{side} the literature's {_f(r['value'])} ± {_f(r['tolerance'])} "
+                     f"({r['source']}); at the defaults {_f(r['defaults_mean'])}.")
+    lines += ["", "## Proposed defaults", "",
+              "Posterior medians (integers rounded). Whether to adopt them is a decision: adopt "
+              "where the targets the parameter moves fit, and where the 90% interval is clearly "
+              "narrower than the prior (the data inform it).", "",
+              "| parameter | default | proposed |", "|---|---|---|"]
+    for _, r in table.iterrows():
+        lines.append(f"| `{r['parameter']}` | {_f(r['default'])} | {_f(r['proposed'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def _plot_posterior(frame, weights, calibration, table, path: Path) -> str:
+    from .analysis import FigureMaker
+
+    plt = FigureMaker()
+    names = list(calibration.priors)
+    cols = min(4, len(names))
+    rows = math.ceil(len(names) / cols)
+    figure, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.4 * rows), squeeze=False)
+    for ax, name in zip(axes.flat, names, strict=False):
+        lo, hi = calibration.priors[name]
+        ax.hist(frame[name], bins=15, range=(lo, hi), weights=weights, color="#0072B2", alpha=0.8)
+        row = table[table["parameter"] == name].iloc[0]
+        ax.axvline(row["median"], color="black", lw=1.2, label="median")
+        ax.axvline(row["default"], color="#D55E00", lw=1.2, ls="--", label="default")
+        ax.set_xlim(lo, hi)
+        ax.set_title(name, fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.set_yticks([])
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=6)
+    figure.suptitle("Posterior (weighted) over the prior range", fontsize=9)
+    figure.tight_layout()
+    return _save(plt, figure, path)
+
+
+def _plot_fit(fit, path: Path) -> str:
+    from .analysis import FigureMaker
+
+    plt = FigureMaker()
+    n = len(fit)
+    figure, axes = plt.subplots(n, 1, figsize=(6.5, 0.75 * n + 0.8), squeeze=False)
+    for ax, (_, r) in zip(axes.flat, fit.iterrows(), strict=True):
+        ax.axvspan(r["value"] - r["tolerance"], r["value"] + r["tolerance"], color="#999999", alpha=0.3)
+        ax.axvline(r["value"], color="#555555", lw=1)
+        for y, kind, colour in ((0.3, "defaults", "#D55E00"), (-0.3, "posterior", "#0072B2")):
+            mean, low, high = r[f"{kind}_mean"], r[f"{kind}_low"], r[f"{kind}_high"]
+            if math.isfinite(mean):
+                ax.errorbar(mean, y, xerr=[[mean - low], [high - mean]], fmt="o", color=colour,
+                            ms=4, capsize=2, label=kind)
+        ax.set_ylim(-0.8, 0.8)
+        ax.set_yticks([])
+        ax.set_title(r["target"], fontsize=7, loc="left")
+        ax.tick_params(labelsize=7)
+    axes.flat[0].legend(fontsize=6, loc="upper right", ncol=2)
+    figure.tight_layout()
+    return _save(plt, figure, path)
+
+
+def _save(plt, figure, path: Path) -> str:
+    temporary = path.with_name(f".{path.stem}.tmp.png")
+    figure.savefig(temporary, dpi=110)
+    plt.close(figure)
+    temporary.replace(path)
+    return str(path)

@@ -22,15 +22,22 @@ def innovate(innovation_gain, encounters, diversity, trust, draw, p_innovation, 
 
 
 def spread_innovations(innovation_gain, indptr, indices, taking_part, draw, p_spread):
-    """Citizens taking part adopt the best practice among their neighbours with some chance."""
-    if p_spread <= 0 or indices.size == 0:
+    """Citizens taking part adopt the best practice among their neighbours with some chance.
+
+    Only the week's adopters (taking part, a draw below ``p_spread``, at least one neighbour) look
+    at their neighbours; everyone's gain is read before anyone's changes.
+    """
+    if p_spread <= 0 or indices.size == 0 or not innovation_gain.any():
         return
-    best = np.zeros_like(innovation_gain)
-    has_neighbours = np.diff(indptr) > 0
-    starts = indptr[:-1][has_neighbours]
-    best[has_neighbours] = np.maximum.reduceat(innovation_gain[indices], starts)
-    adopt = taking_part & (draw < p_spread)
-    np.maximum(innovation_gain, np.where(adopt, best, 0.0), out=innovation_gain)
+    adopters = np.flatnonzero(taking_part & (draw < p_spread) & (indptr[1:] > indptr[:-1]))
+    if adopters.size == 0:
+        return
+    starts = indptr[adopters]
+    lengths = indptr[adopters + 1] - starts
+    firsts = np.cumsum(lengths) - lengths  # where each adopter's neighbours start, laid end to end
+    neighbours = indices[np.repeat(starts - firsts, lengths) + np.arange(int(lengths.sum()))]
+    best = np.maximum.reduceat(innovation_gain[neighbours], firsts)
+    innovation_gain[adopters] = np.maximum(innovation_gain[adopters], best)
 
 
 def community_capacity(adjacency, degree, skill, habit):

@@ -97,6 +97,16 @@ def quintile_of(resources) -> np.ndarray:
     return (ranks * 5 // n).astype(np.int64)
 
 
-def equity_gap(wellbeing, quintile) -> float:
-    """Mean wellbeing of the top minus the bottom resource quintile (who is left behind)."""
-    return float(wellbeing[quintile == 4].mean() - wellbeing[quintile == 0].mean())
+def equity_gap(wellbeing, quintile, members=None) -> float:
+    """Mean wellbeing of the top minus the bottom resource quintile (who is left behind).
+
+    ``members``: optionally ``(top, bottom)``, the indices of the two quintiles' citizens in
+    index order (``quintile_members``), for a model that asks every week.
+    """
+    top, bottom = members if members is not None else quintile_members(quintile)
+    return float(wellbeing[top].mean() - wellbeing[bottom].mean())
+
+
+def quintile_members(quintile) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the citizens of the top and of the bottom resource quintile."""
+    return np.flatnonzero(quintile == 4), np.flatnonzero(quintile == 0)

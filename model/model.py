@@ -36,7 +36,7 @@ from . import (
 from .agents import Citizen, Staff, Volunteer
 from .costs import LEDGER
 from .mesa_internals import forget_model, network_cells
-from .metrics import METRICS, equity_gap, gini, quintile_of
+from .metrics import METRICS, equity_gap, gini, quintile_members, quintile_of
 from .params import MODE_RULES, Params
 
 PASSIVE_EFFORT = 0.05  # what a citizen who does not take part still does: show up, fill in forms
@@ -147,6 +147,7 @@ class CoproductionModel(mesa.Model):
             "disappointments": np.zeros(n, dtype=np.int64),
         }
         self.quintile = quintile_of(resources)
+        self._quintile_members = quintile_members(self.quintile)  # fixed: resources do not change
 
     def _create_network(self, n: int) -> None:
         p = self.params
@@ -214,10 +215,12 @@ class CoproductionModel(mesa.Model):
         interval = self.params.reflection_interval
         return interval > 0 and self.steps % interval == 0
 
-    def _by_mode(self, week, idea: str):
-        """Each citizen's value of a mode rule, by the mode their case falls to this week."""
+    def _by_mode(self, week, idea: str, who=None):
+        """Each citizen's value of a mode rule, by the mode their case falls to this week (only
+        for the citizens ``who``, when given)."""
         customer, cocreating = self.rules[idea]
-        return np.where(week["cocreating"], cocreating, customer)
+        mode = week["cocreating"] if who is None else week["cocreating"][who]
+        return np.where(mode, cocreating, customer)
 
     def _needs_arise(self, week) -> None:
         """New needs, less those community capacity prevents; self-help with community help."""
@@ -388,34 +391,39 @@ class CoproductionModel(mesa.Model):
         far as the mode invites it, times skill; volunteers add to the community side.
         """
         p, c, s, u = self.params, self.citizen_state, self.staff_state, week["u"]
-        n, served, took_part = p.n_citizens, week["served"], week["took_part"]
+        n, served = p.n_citizens, week["served"]
+        # Only encounters produce: every quantity below is computed for the served citizens
+        # (``held``, in index order) and is zero for everyone else.
+        held = np.flatnonzero(served)
+        took_part, mode = week["took_part"][held], week["cocreating"][held].astype(np.int64)
         quality = (0.5 + 0.5 * float(np.mean(s["motivation"]))) * (
             1.0 - p.burnout_quality_loss * float(np.mean(s["burnout"])))
-        staff_input = quality * (1.0 + p.dialogue_yield * self._by_mode(week, "dialogue time") * took_part)
+        staff_input = quality * (1.0 + p.dialogue_yield * self._by_mode(week, "dialogue time", held)
+                                 * took_part)
         citizen_input, practised = learning.citizen_input(
-            week["effort"], c["skill"], self._facilitation(),
-            self._by_mode(week, "invitation of the citizen's input"))
-        citizen_input = np.where(served, citizen_input, 0.0)
-        practised = np.where(served, practised, 0.0)
-        volunteer_input = week["volunteer_input"]
+            week["effort"][held], c["skill"][held], self._facilitation(),
+            self._by_mode(week, "invitation of the citizen's input", held))
+        volunteer_input = week["volunteer_input"][held]
         output = production.ces(staff_input, citizen_input + volunteer_input, p.substitution,
                                 p.staff_weight, p.productivity)
         diversity = production.input_diversity(staff_input, citizen_input, volunteer_input)
-        mode = week["cocreating"].astype(np.int64)
         need_before = c["need"].copy()
         reduction, innovated, effective = production.need_reduced(
-            output, need_before, c["wicked_need"], diversity, p.wicked_penalty,
-            c["innovation_gain"], wicked_loss=p.target_gaming * self.pressure[mode])
+            output, need_before[held], c["wicked_need"][held], diversity, p.wicked_penalty,
+            c["innovation_gain"][held], wicked_loss=p.target_gaming * self.pressure[mode])
 
         chance = codestruction.codestruction_chance(
-            practised, float(np.mean(s["coproduction_skill"])), c["trust"], c["skill"],
+            practised, float(np.mean(s["coproduction_skill"])), c["trust"][held], c["skill"][held],
             p.p_codestruction)
-        failed = served & (u[_ROW["codestruction"]] < chance)
+        failed = u[_ROW["codestruction"]][held] < chance
         actors = 1 + (practised > 0) + (volunteer_input > 0)
-        noticed = u[_ROW["notice"]] < codestruction.noticed_chance(actors, p.accountability_diffusion)
+        noticed = u[_ROW["notice"]][held] < codestruction.noticed_chance(actors, p.accountability_diffusion)
         harm = codestruction.harm_done(effective, failed, noticed, p.codestruction_harm)
-        reduction = np.where(served & ~failed, reduction, 0.0)
-        innovated = np.where(served & ~failed, innovated, 0.0)
+        kept = ~failed
+        reduction = _spread(n, held, np.where(kept, reduction, 0.0))
+        innovated = _spread(n, held, np.where(kept, innovated, 0.0))
+        practised, diversity, harm = (_spread(n, held, x) for x in (practised, diversity, harm))
+        failed = _spread(n, held, failed)
 
         share_left = np.divide(need_before - reduction, need_before, out=np.ones(n),
                                where=need_before > 0)
@@ -583,7 +591,9 @@ class CoproductionModel(mesa.Model):
                     / n - destroyed)
         public_value = float(week["reduction"].sum() - week["innovated"].sum()) / n + emergent
         d = week["durations"]
-        citizen_hours = float(((d["service"] + d["dialogue"]) * (1.0 + week["practised"]))[served].sum())
+        held = np.flatnonzero(served)
+        citizen_hours = float(((d["service"][held] + d["dialogue"][held])
+                               * (1.0 + week["practised"][held])).sum())
         social = cost + p.citizen_time_value * (citizen_hours + week["volunteer_hours"]) / n
         self.metrics = {
             "public_value": public_value,
@@ -594,7 +604,7 @@ class CoproductionModel(mesa.Model):
             "mean_efficacy": float(c["efficacy"].mean()),
             "mean_wellbeing": float(wellbeing.mean()),
             "gini_wellbeing": gini(wellbeing),
-            "equity_gap": equity_gap(wellbeing, self.quintile),
+            "equity_gap": equity_gap(wellbeing, self.quintile, self._quintile_members),
             "unmet_need": float(c["need"][~withdrawn & with_need].sum()) / n,
             "hidden_need": float(c["need"][withdrawn].sum()) / n,
             "staff_motivation": float(s["motivation"].mean()),
@@ -647,6 +657,13 @@ class CoproductionModel(mesa.Model):
     def release(self) -> None:
         """Drop Mesa's class-level reference to this model so it can be freed (Mesa 3.3.1 leak)."""
         forget_model(self)
+
+
+def _spread(n: int, where: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Values known for the citizens ``where`` as an array over all ``n`` citizens, zero elsewhere."""
+    out = np.zeros(n, dtype=values.dtype)
+    out[where] = values
+    return out
 
 
 def _reporter(name: str):

@@ -87,7 +87,7 @@ MISSING_PENALTY = 10.0  # a statistic the run could not measure counts as 10 tol
 # Every model metric (coprosim.model.METRICS) is also a statistic: its mean over those weeks.
 STATISTICS: dict[str, str] = {
     "staff_turnover_per_year": "Staff who leave in a year, per staff member (weekly turnover x 52).",
-    "volunteer_exits_per_year": "Volunteers who stop in a year, per volunteer (exits per volunteer-week x 52).",
+    "volunteer_exits_per_year": "Share of volunteers who stop within a year: 1 - (1 - h)^52, h the exits per volunteer-week (CNCS's 'do not return the next year').",
     "trust_bottom_quintile": "Mean trust of the fifth of citizens with the fewest resources.",
     "trust_top_quintile": "Mean trust of the fifth of citizens with the most resources.",
     "trusting_with_say_ratio": "Share trusting (trust >= 0.5) among citizens who took part in the last year, over the share among those who did not.",
@@ -395,7 +395,9 @@ def measure(params: Params, seed: int, weeks: int, warm_up: int) -> dict[str, fl
     trusting = trust >= 0.5
     stats.update({
         "staff_turnover_per_year": stats["staff_turnover"] * 52,
-        "volunteer_exits_per_year": exits / volunteer_weeks * 52 if volunteer_weeks else math.nan,
+        # a share who stop within a year at the measured weekly exit rate: 1 - (1 - h)^52
+        "volunteer_exits_per_year": (1.0 - (1.0 - exits / volunteer_weeks) ** 52
+                                     if volunteer_weeks else math.nan),
         "trust_bottom_quintile": trust_sum[0] / (per_quintile[0] * measured),
         "trust_top_quintile": trust_sum[4] / (per_quintile[4] * measured),
         "trusting_with_say_ratio": _ratio(trusting[in_year].mean() if in_year.any() else math.nan,

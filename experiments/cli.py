@@ -50,6 +50,17 @@ def add_commands(subparsers) -> None:
     _add_run_options(sens)
     sens.set_defaults(func=cmd_sensitivity)
 
+    map_ = subparsers.add_parser(
+        "map", help="where each regime leads over the plausible parameter space (Latin hypercube, "
+                    "paired seeds; PRIM boxes with coprosim[ema]); writes results/<experiment>/map.md")
+    map_.add_argument("file", help="experiment TOML file with a [map] table, or the name of a "
+                                   "shipped one (regimes_map)")
+    map_.add_argument("--points", type=_count("--points"), default=None,
+                      help="Latin hypercube points (default: the file's map.samples; part of the "
+                           "results' identity)")
+    _add_run_options(map_)
+    map_.set_defaults(func=cmd_map)
+
     calibrate = subparsers.add_parser(
         "calibrate", help="fit the free parameters to the literature's anchors (ABC-SMC, pyabc; "
                           "resumable) and write results/calibration/<name>/report.md")
@@ -212,3 +223,26 @@ def cmd_calibrate(args) -> int:
               f"{row['value']:.3g} +- {row['tolerance']:.3g}")
     print(f"report: {result['report']}")
     return 0
+
+
+def cmd_map(args) -> int:
+    """Run (or resume) the map's design, then write map.md, its tables and figures."""
+    from .scenario_map import run_map, shares_table
+
+    experiment = _load(args)
+    out = args.out or Path("results") / experiment.name
+    try:
+        result = run_map(experiment, out=out, points=args.points, **_executor_options(args))
+    except KeyboardInterrupt:
+        _say_interrupted(Path(out))
+        raise
+    print(shares_table(result.shares, result.settings["regimes"]))
+    if result.boxes is not None:
+        print()
+        for sentence in result.boxes.drop_duplicates(["metric", "case"])["sentence"]:
+            print(sentence)
+    if result.missing_extra:
+        print(f"coprosim: PRIM boxes and feature scores skipped: {result.missing_extra}",
+              file=sys.stderr)
+    print(f"\nreport: {result.files['report']}")
+    return EXIT_SOME_FAILED if result.failed else 0

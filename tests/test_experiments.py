@@ -22,6 +22,7 @@ import pytest
 from coprosim.experiments import compare, load_experiment, load_results, run_experiment
 from coprosim.experiments.design import ExperimentError, end_window
 from coprosim.experiments.runner import FAILURE_HOOK
+from coprosim.experiments.storage import completed_runs
 from scipy import stats
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,9 +60,15 @@ def coprosim(*args: str, env: dict | None = None, **kwargs) -> subprocess.Comple
                           env={**os.environ, **(env or {})}, **kwargs)
 
 
-def file_hashes(out: Path, kind: str = "metrics") -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((out / kind).glob("*.parquet"))}
+def file_hashes(out: Path, kind: str = "metrics") -> str:
+    """Hash of the results' content, whichever part files the runs were batched into."""
+    frame = load_results(out, kind)
+    return hashlib.sha256(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes()
+                          + repr(list(frame.dtypes)).encode()).hexdigest()
+
+
+def runs_on_disk(out: Path) -> int:
+    return len(completed_runs(out))
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +123,11 @@ def test_sweep_killed_with_sigkill_resumes_to_identical_results(reference, tmp_p
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
-    while time.time() < deadline and len(list((out / "metrics").glob("*.parquet"))) < 3:
+    while time.time() < deadline and runs_on_disk(out) < 3:
         time.sleep(0.02)
     os.killpg(process.pid, signal.SIGKILL)  # the parent and its workers, as a crash would
     process.wait()
-    finished_before = len(list((out / "metrics").glob("*.parquet")))
+    finished_before = runs_on_disk(out)
     assert 3 <= finished_before < 16, f"expected a partial sweep, found {finished_before} runs"
 
     rerun = coprosim("sweep", str(path), "--workers", "2", "--out", str(out))
@@ -168,7 +175,7 @@ def test_interrupt_keeps_finished_runs(tmp_path, when, to_group):
             while time.time() < deadline and not (out / "manifest.json").exists():
                 time.sleep(0.01)
         else:
-            while time.time() < deadline and len(list((out / "metrics").glob("*.parquet"))) < 2:
+            while time.time() < deadline and runs_on_disk(out) < 2:
                 time.sleep(0.02)
         if to_group:
             os.killpg(process.pid, signal.SIGINT)
@@ -184,7 +191,7 @@ def test_interrupt_keeps_finished_runs(tmp_path, when, to_group):
     import json
 
     manifest = json.loads((out / "manifest.json").read_text())
-    kept = len(list((out / "metrics").glob("*.parquet")))
+    kept = runs_on_disk(out)
     assert manifest["status"] == "interrupted" and manifest["done"] == kept
     assert kept >= (2 if when == "after_two_runs" else 0)
     assert "Traceback" not in stderr and "interrupted" in stderr, stderr
@@ -203,7 +210,7 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
     try:
         deadline = time.time() + 120
         while (time.time() < deadline and process.poll() is None
-               and len(list((out / "metrics").glob("*.parquet"))) < 1):
+               and runs_on_disk(out) < 1):
             time.sleep(0.02)
         assert process.poll() is None, "the sweep ended before it could be killed"
         workers = [line for line in live_processes(process.pid) if "spawn_main" in line]
@@ -227,7 +234,7 @@ def test_failing_run_is_recorded_and_the_others_go_on(tmp_path):
     assert "1 failed" in failing.stdout
     failure = out / "failures" / "npm__p00000__r0001.txt"
     assert "InjectedFailure" in failure.read_text() and "Traceback" in failure.read_text()
-    assert len(list((out / "metrics").glob("*.parquet"))) == 5
+    assert runs_on_disk(out) == 5
     import json
 
     assert json.loads((out / "manifest.json").read_text())["failed"] == 1
@@ -358,7 +365,7 @@ def test_report_numbers_match_recomputation_from_parquet(reference):
     experiment = load_experiment(path)
     table = compare(experiment, out=out, run=False)
     report = (out / "report.md").read_text()
-    raw = pd.concat(pd.read_parquet(f) for f in sorted((out / "metrics").glob("*.parquet")))
+    raw = pd.concat(pd.read_parquet(f) for f in sorted((out / "metrics").glob("part-*.parquet")))
     first = end_window(60, 0.2)
     assert first == 49
     ends = raw[raw["step"] >= first].groupby(["scenario", "replication"])[
@@ -376,9 +383,9 @@ def test_report_numbers_match_recomputation_from_parquet(reference):
     row = table[(table["condition"] == "coproduction") & (table["metric"] == "equity_gap")].iloc[0]
     assert row["diff"] == pytest.approx(d.mean(), rel=1e-12)
     assert row["d_z"] == pytest.approx(d.mean() / d.std(ddof=1), rel=1e-12)
-    assert f"({fmt(d.mean() / d.std(ddof=1))})" in report
+    assert f"d_z {fmt(d.mean() / d.std(ddof=1))}" in report
 
-    agents = pd.concat(pd.read_parquet(f) for f in sorted((out / "agents").glob("*.parquet")))
+    agents = pd.concat(pd.read_parquet(f) for f in sorted((out / "agents").glob("part-*.parquet")))
     bottom = agents[(agents["step"] == 60) & (agents["quintile"] == 0) & (agents["scenario"] == "npm")]
     per_run = bottom.groupby("replication")["wellbeing"].mean()
     quintiles = pd.read_csv(out / "wellbeing_by_quintile.csv")

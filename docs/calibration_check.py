@@ -1,11 +1,13 @@
 """How close the defaults sit to the calibration anchors (docs/ODD.md, section 3.4).
 
-    .venv/bin/python docs/calibration_check.py [--seeds 4]
+    .venv/bin/python docs/calibration_check.py [--seeds 4] [--citizens 1000] [--weeks 260]
 
 Runs the `npm` and `coproduction` presets (1,000 citizens, 260 weeks) and measures, over weeks
-105-260: yearly staff turnover, yearly volunteer exits per volunteer, mean trust and trust in the
-bottom and top resource quintiles, and the weekly share of citizens taking part in the bottom and
-top quintiles. Prints a Markdown table.
+105-260, with the summary statistics that `coprosim calibrate` fits
+(`coprosim.experiments.calibration.measure`): yearly staff turnover, the share of volunteers who
+stop within a year, mean trust and trust in the bottom and top resource quintiles (means over the
+measured weeks), and the weekly share of citizens taking part in the bottom and top quintiles.
+Prints a Markdown table. The fitted calibration itself: `coprosim calibrate calibration_targets`.
 """
 
 from __future__ import annotations
@@ -18,62 +20,39 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from coprosim.model import CoproductionModel  # noqa: E402
+from coprosim.experiments.calibration import measure  # noqa: E402
+from coprosim.model import Params  # noqa: E402
 
-WARM_UP, WEEKS = 104, 260
-
-
-def measure(scenario: str, seed: int) -> dict[str, float]:
-    model = CoproductionModel(scenario=scenario, seed=seed, n_citizens=1000)
-    took, exits, volunteer_weeks = np.zeros(5), 0, 0
-    for week in range(WEEKS):
-        before = set(model.volunteers)
-        model.step()
-        if week >= WARM_UP:
-            exits += len(before - set(model.volunteers))
-            volunteer_weeks += len(before)
-            took += np.bincount(model.quintile, weights=model.citizen_state["took_part"], minlength=5)
-    frame = model.datacollector.get_model_vars_dataframe().iloc[WARM_UP + 1:]
-    per_quintile = np.bincount(model.quintile, minlength=5) * (WEEKS - WARM_UP)
-    taking_part = took / per_quintile
-    trust = model.citizen_state["trust"]
-    model.release()
-    return {
-        "staff turnover a year": frame["staff_turnover"].mean() * 52,
-        "volunteer exits a year, per volunteer": exits / volunteer_weeks * 52 if volunteer_weeks else np.nan,
-        "volunteers": frame["volunteers"].mean(),
-        "mean trust": frame["mean_trust"].mean(),
-        "trust, bottom quintile": trust[model.quintile == 0].mean(),
-        "trust, top quintile": trust[model.quintile == 4].mean(),
-        "taking part a week, bottom quintile": taking_part[0],
-        "taking part a week, top quintile": taking_part[4],
-        "top / bottom taking part": taking_part[4] / taking_part[0],
-    }
-
-
-ANCHORS = {
-    "staff turnover a year": "about 0.10-0.20 (public-sector separation rates)",
-    "volunteer exits a year, per volunteer": "about 0.33 (CNCS 2009)",
-    "volunteers": "",
-    "mean trust": "about 0.40 (OECD 2024)",
-    "trust, bottom quintile": "about 0.33-0.35 (OECD 2024)",
-    "trust, top quintile": "about 0.52 (OECD 2024)",
-    "taking part a week, bottom quintile": "",
-    "taking part a week, top quintile": "",
-    "top / bottom taking part": "about 4-5x (9% vs 42%, BLS 2010)",
+# row label -> (statistic of calibration.measure, anchor)
+ROWS = {
+    "staff turnover a year": ("staff_turnover_per_year", "about 0.10-0.20 (public-sector separation rates)"),
+    "volunteers who stop within a year": ("volunteer_exits_per_year", "about 0.33 (CNCS 2009)"),
+    "volunteers": ("volunteers", ""),
+    "mean trust": ("mean_trust", "about 0.40 (OECD 2024)"),
+    "trust, bottom quintile": ("trust_bottom_quintile", "about 0.33-0.35 (OECD 2024)"),
+    "trust, top quintile": ("trust_top_quintile", "about 0.52 (OECD 2024)"),
+    "trusting, took part in the last year over not": ("trusting_with_say_ratio", "about 3x (OECD 2024)"),
+    "taking part a week, bottom quintile": ("taking_part_bottom_quintile", ""),
+    "taking part a week, top quintile": ("taking_part_top_quintile", ""),
+    "top / bottom taking part": ("taking_part_top_bottom_ratio", "about 4-5x (9% vs 42%, BLS 2010)"),
 }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=4)
+    parser.add_argument("--citizens", type=int, default=1000)
+    parser.add_argument("--weeks", type=int, default=260)
     args = parser.parse_args()
-    results = {sc: [measure(sc, seed) for seed in range(args.seeds)] for sc in ("npm", "coproduction")}
+    warm_up = min(104, args.weeks // 2)
+    results = {sc: [measure(Params.preset(sc, n_citizens=args.citizens), seed, args.weeks, warm_up)
+                    for seed in range(args.seeds)]
+               for sc in ("npm", "coproduction")}
     print("| quantity | anchor | npm | coproduction |")
     print("|---|---|---|---|")
-    for key, anchor in ANCHORS.items():
-        values = [np.nanmean([r[key] for r in results[sc]]) for sc in results]
-        print(f"| {key} | {anchor or '—'} | {values[0]:.3g} | {values[1]:.3g} |")
+    for label, (statistic, anchor) in ROWS.items():
+        values = [np.nanmean([r[statistic] for r in results[sc]]) for sc in results]
+        print(f"| {label} | {anchor or '—'} | {values[0]:.3g} | {values[1]:.3g} |")
     return 0
 
 

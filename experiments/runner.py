@@ -14,10 +14,11 @@ Executors:
 - ``DaskPool``: a dask.distributed cluster (``local:N`` starts a LocalCluster). It waits a bounded
   time for workers, and treats a lost scheduler or workers as an infrastructure error.
 
-A worker runs one simulation and returns the Parquet bytes of its results with the hash of the
-model source it ran; the parent alone writes files, so a cluster needs no shared file system and
-results are bit-identical whichever executor ran them. A result made by different model code is
-refused.
+A worker runs one simulation and returns its result tables with the hash of the model source it
+ran; the parent alone writes files, buffering finished runs and writing them as Parquet part files
+of many runs each (``storage.PartWriter``: about a hundred files for a whole sweep, each written
+atomically), so a cluster needs no shared file system and results are bit-identical whichever
+executor ran them. A result made by different model code is refused.
 
 Interruption: Ctrl-C (SIGINT) is noted and acted on between results, never in the middle of
 writing a file or starting a worker; the workers are stopped, the manifest says ``interrupted``
@@ -60,6 +61,9 @@ FAILURE_HOOK = "COPROSIM_INJECT_FAILURE"
 IN_FLIGHT_PER_WORKER = 2   # tasks queued per worker: enough to keep it busy, few to lose on Ctrl-C
 POLL_SECONDS = 0.2         # how often the parent looks at Ctrl-C and the cluster's health
 DASK_WAIT_SECONDS = 60.0   # default bound on waiting for Dask workers (--dask-wait)
+FILES_PER_SWEEP = 100      # runs are batched into about this many part files ...
+MAX_RUNS_PER_FILE = 256    # ... of at most this many runs each ...
+FLUSH_SECONDS = 30.0       # ... and no run waits longer than this to be written
 
 
 class InjectedFailure(RuntimeError):
@@ -68,22 +72,24 @@ class InjectedFailure(RuntimeError):
 
 # --- the worker's side ---------------------------------------------------------------------------
 def simulate(task: dict[str, Any]) -> dict[str, Any]:
-    """Run one simulation; return its results as Parquet bytes, or the traceback if it raised.
+    """Run one simulation; return its results as tables, or the traceback if it raised.
 
-    Every result names the model code that made it (``model_hash``) and where it ran.
+    Every result names the model code that made it (``model_hash``) and where it ran. The tables
+    (labelled per-step metrics, sampled agents or None, and the run's row of the runs table) are
+    plain pandas objects: the parent buffers them and writes many runs to one Parquet part.
     """
     started = time.perf_counter()
     where = {"model_hash": provenance.model_hash(), "host": socket.gethostname(), "pid": os.getpid()}
     try:
-        metrics, agents = _simulate(task)
+        metrics, agents, run = _simulate(task)
         return {"run_id": task["run_id"], "ok": True, "metrics": metrics, "agents": agents,
-                "seconds": time.perf_counter() - started, **where}
+                "run": run, "seconds": time.perf_counter() - started, **where}
     except Exception:  # noqa: BLE001 - a failing run is recorded, never fatal to the sweep
         return {"run_id": task["run_id"], "ok": False, "error": traceback.format_exc(),
                 "seconds": time.perf_counter() - started, **where}
 
 
-def _simulate(task: dict[str, Any]) -> tuple[bytes, bytes | None]:
+def _simulate(task: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
     from coprosim.model import CoproductionModel, Params
 
     params = Params(**task["params"])
@@ -94,30 +100,31 @@ def _simulate(task: dict[str, Any]) -> tuple[bytes, bytes | None]:
         frame = model.datacollector.get_model_vars_dataframe()[list(task["metrics"])]
         frame = storage.integer_counts(frame.reset_index(drop=True))
         frame.insert(0, "step", range(len(frame)))
-        metadata = run_metadata(task, params.as_dict())
-        metrics = storage.frame_to_parquet_bytes(_label(frame, task), {**metadata, "kind": "metrics"})
         agents = model.agent_dataframe()
-        agent_bytes = (storage.frame_to_parquet_bytes(_label(agents, task),
-                                                      {**metadata, "kind": "agents"})
-                       if len(agents) else None)
-        return metrics, agent_bytes
+        agents = _label(agents, task) if len(agents) else None
+        return _label(frame, task), agents, storage.run_row(task, params.as_dict(), _provenance())
     finally:
         model.release()
         del model
 
 
-def run_metadata(task: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
-    """What each Parquet file says about its run (deterministic: no times, no host)."""
+def _provenance() -> dict[str, str]:
+    """The model code and package versions behind a run (the same for every run of a worker)."""
     import mesa
 
     import coprosim
 
+    return {"model_hash": provenance.model_hash(), "coprosim_version": coprosim.__version__,
+            "mesa_version": mesa.__version__}
+
+
+def run_metadata(task: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
+    """What an older per-run Parquet file said about its run (deterministic: no times, no host)."""
     return {"experiment": task.get("experiment"), "fingerprint": task.get("fingerprint"),
             "run_id": task["run_id"], "scenario": task["scenario"], "preset": task.get("preset"),
             "point": task["point"], "replication": task["replication"], "seed": task["seed"],
             "steps": task["steps"], "sweep": task["sweep"], "parameters": parameters,
-            "model_hash": provenance.model_hash(), "coprosim_version": coprosim.__version__,
-            "mesa_version": mesa.__version__}
+            **_provenance()}
 
 
 def _label(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
@@ -471,7 +478,8 @@ class _Interrupts:
 def run_experiment(experiment: Experiment, out: str | Path | None = None, workers: int | None = None,
                    force: bool = False, dask: str | None = None, progress: bool | None = None,
                    on_result: Callable[[int, Any], None] | None = None,
-                   dask_wait: float = DASK_WAIT_SECONDS) -> pd.DataFrame:
+                   dask_wait: float = DASK_WAIT_SECONDS, runs_per_file: int | None = None,
+                   flush_seconds: float = FLUSH_SECONDS) -> pd.DataFrame:
     """Run the experiment's missing runs in parallel; results stream to ``out``.
 
     Args:
@@ -486,6 +494,10 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
         on_result: called as ``on_result(runs_finished, executor)`` after each run (benchmarks).
         dask_wait: seconds to wait for Dask workers to join (and the longest time the cluster may
             have no workers during the sweep) before giving up.
+        runs_per_file: finished runs written together to one Parquet part file (default: about
+            ``FILES_PER_SWEEP`` files for the sweep, at most ``MAX_RUNS_PER_FILE`` runs each).
+        flush_seconds: the longest a finished run waits in the buffer before it is written (a
+            killed sweep loses at most this much work, or ``runs_per_file`` runs).
 
     Returns:
         One row per run: scenario, point, replication, seed, sweep parameters, run_id and status
@@ -515,7 +527,15 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
             manifest["executor"] = (f"dask {dask} ({executor.workers} threads)" if dask
                                     else f"{executor.workers} local processes")
             storage.write_manifest(out, manifest)
-            _drive(experiment, out, todo, executor, status, progress, on_result)
+            per_file = runs_per_file or automatic_runs_per_file(len(todo))
+            if not 1 <= int(per_file) <= 1_000_000:
+                raise ExperimentError(f"runs_per_file: must be in [1, 1000000], got {per_file}")
+            manifest["runs_per_file"] = int(per_file)
+            writer = storage.PartWriter(out, per_file, flush_seconds,
+                                        {"experiment": experiment.name,
+                                         "fingerprint": experiment.fingerprint(),
+                                         "model_hash": manifest["model_hash"]})
+            _drive(experiment, out, todo, executor, status, progress, on_result, writer)
     except KeyboardInterrupt:
         ending = "interrupted"
         raise
@@ -534,6 +554,12 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
         if ending != "infrastructure error":
             _finish(out, manifest, runs, ending)
     return _status_frame(runs, status, out, ending == "interrupted")
+
+
+def automatic_runs_per_file(runs: int) -> int:
+    """Runs per part file: about ``FILES_PER_SWEEP`` files for the sweep, at most
+    ``MAX_RUNS_PER_FILE`` runs each (a sweep of 21,504 runs: 216 runs a file, 100 files)."""
+    return max(1, min(MAX_RUNS_PER_FILE, -(-runs // FILES_PER_SWEEP)))
 
 
 def _prepare(experiment: Experiment, out: Path, force: bool) -> dict[str, Any]:
@@ -617,20 +643,25 @@ def _what_changed(previous: dict | None, experiment: Experiment) -> str:
 
 
 def _drive(experiment: Experiment, out: Path, todo: list[Run], executor, status: dict,
-           progress: bool | None, on_result) -> None:
-    """Keep every worker busy with a bounded queue; write each result as it arrives."""
+           progress: bool | None, on_result, writer: storage.PartWriter) -> None:
+    """Keep every worker busy with a bounded queue; buffer results and write them in parts.
+
+    Whatever ends the loop (the last run, Ctrl-C, a lost cluster), the buffered runs are written
+    before returning, so only a hard kill can lose them.
+    """
     bar = _progress_bar(len(todo), experiment.name, progress)
     runs = {run.run_id: run for run in todo}
     queue: deque[str] = deque(runs)
     in_flight = 0
     failures = finished = 0
     expected_hash = provenance.model_hash()
+    tasks = _TaskMaker(experiment)
     try:
         with _Interrupts() as interrupts:
             while queue or in_flight:
                 while queue and in_flight < executor.capacity() and not interrupts.requested:
                     run_id = queue.popleft()
-                    executor.submit(run_id, _task(experiment, runs[run_id]))
+                    executor.submit(run_id, tasks(runs[run_id]))
                     in_flight += 1
                 if interrupts.requested:
                     raise KeyboardInterrupt
@@ -640,7 +671,7 @@ def _drive(experiment: Experiment, out: Path, todo: list[Run], executor, status:
                         queue.appendleft(again)
                         in_flight -= 1
                     _check_model_code(result, expected_hash)
-                    ok = _store(out, runs[run_id], result)
+                    ok = _store(out, runs[run_id], result, writer)
                     status[run_id] = "done" if ok else "failed"
                     failures += not ok
                     finished += 1
@@ -648,7 +679,10 @@ def _drive(experiment: Experiment, out: Path, todo: list[Run], executor, status:
                     bar.update()
                     if on_result is not None:
                         on_result(finished, executor)
+                if writer.due():
+                    _flush(out, writer)
     finally:
+        _flush(out, writer)
         bar.close()
 
 
@@ -681,26 +715,47 @@ def _check_model_code(result: dict[str, Any], expected: str) -> None:
             "every worker. Its result was not stored")
 
 
+class _TaskMaker:
+    """A run's task for a worker: plain data (its resolved parameters, seed, labels). What is the
+    same for every run (the fingerprint, metric names) and each (scenario, point)'s parameters are
+    computed once."""
+
+    def __init__(self, experiment: Experiment):
+        self.experiment = experiment
+        self.fingerprint = experiment.fingerprint()
+        self.metrics = list(experiment.metrics)
+        self._params: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def __call__(self, run: Run) -> dict[str, Any]:
+        key = (run.scenario, run.point)
+        if key not in self._params:
+            self._params[key] = self.experiment.params_for(run.scenario, run.point).as_dict()
+        return {"run_id": run.run_id, "scenario": run.scenario, "point": run.point,
+                "replication": run.replication, "seed": run.seed, "sweep": run.sweep,
+                "preset": self.experiment.scenarios[run.scenario]["preset"],
+                "params": self._params[key], "steps": self.experiment.steps,
+                "metrics": self.metrics, "experiment": self.experiment.name,
+                "fingerprint": self.fingerprint}
+
+
 def _task(experiment: Experiment, run: Run) -> dict[str, Any]:
-    return {"run_id": run.run_id, "scenario": run.scenario, "point": run.point,
-            "replication": run.replication, "seed": run.seed, "sweep": run.sweep,
-            "preset": experiment.scenarios[run.scenario]["preset"],
-            "params": experiment.params_for(run.scenario, run.point).as_dict(),
-            "steps": experiment.steps, "metrics": list(experiment.metrics),
-            "experiment": experiment.name, "fingerprint": experiment.fingerprint()}
+    return _TaskMaker(experiment)(run)
 
 
-def _store(out: Path, run: Run, result: dict[str, Any]) -> bool:
-    """Write one run's files (agents first, metrics last: the metrics file marks completion)."""
-    failure = storage.run_file(out, "failures", run.run_id)
+def _store(out: Path, run: Run, result: dict[str, Any], writer: storage.PartWriter) -> bool:
+    """A failure is written at once; a finished run goes to the writer's buffer."""
     if not result["ok"]:
-        storage.write_atomic(failure, f"run {run.run_id} (seed {run.seed})\n{result['error']}")
+        storage.write_atomic(storage.run_file(out, "failures", run.run_id),
+                             f"run {run.run_id} (seed {run.seed})\n{result['error']}")
         return False
-    if result.get("agents") is not None:
-        storage.write_atomic(storage.run_file(out, "agents", run.run_id), result["agents"])
-    storage.write_atomic(storage.run_file(out, "metrics", run.run_id), result["metrics"])
-    failure.unlink(missing_ok=True)
+    writer.add(run.run_id, result["metrics"], result["agents"], result["run"])
     return True
+
+
+def _flush(out: Path, writer: storage.PartWriter) -> None:
+    """Write the buffered runs; a run that failed before and is now on disk loses its failure."""
+    for run_id in writer.flush():
+        storage.run_file(out, "failures", run_id).unlink(missing_ok=True)
 
 
 def _finish(out: Path, manifest: dict[str, Any], runs: list[Run], ending: str) -> int:

@@ -1,20 +1,27 @@
-"""Results on disk: one Parquet file per run, written atomically, and a manifest.
+"""Results on disk: Parquet part files of many runs each, written atomically, and a manifest.
 
 Layout of ``results/<experiment>/``::
 
-    manifest.json            experiment text, resolved parameters, seeds, versions, counts
-    metrics/<run_id>.parquet per-step metrics of one run (tidy: one row per step)
-    agents/<run_id>.parquet  sampled citizens' state of one run (if agent_sample_period > 0)
-    failures/<run_id>.txt    traceback of a run that raised (removed when it later succeeds)
+    manifest.json                experiment text, resolved parameters, seeds, versions, counts
+    metrics/part-NNNNNN.parquet  per-step metrics of a batch of runs (tidy: one row per run and step)
+    agents/part-NNNNNN.parquet   sampled citizens' state of the same runs (if agent_sample_period > 0)
+    runs/part-NNNNNN.parquet     one row per run of the batch: run id, scenario, preset, sweep point,
+                                 replication, seed, steps, every resolved parameter (columns
+                                 ``parameters.<name>``), the model's source hash, coprosim and Mesa
+                                 versions, experiment name and fingerprint
+    failures/<run_id>.txt        traceback of a run that raised (removed when it later succeeds)
 
-Each Parquet file carries its run's metadata (key ``coprosim`` of the file's key-value metadata,
-JSON): experiment name and fingerprint, run id, scenario, preset, sweep point, replication, seed,
-steps, every resolved parameter, the model's source hash and the coprosim and Mesa versions.
-``load_runs`` turns them into one row per run.
+The runner buffers finished runs and writes them together (``PartWriter``): a sweep of 21,500
+runs makes about a hundred files of each kind, not 21,500. A part is complete when its metrics
+file exists: the agents and runs files are written first, the metrics file last, each to a
+temporary file then renamed (``os.replace``), so a killed sweep never leaves a half-written file
+under its final name and loses at most the runs still in the buffer. The metrics file's key-value
+metadata (key ``coprosim``, JSON) lists the runs it holds. Agents and runs files without their
+metrics file (a sweep killed between the writes) are ignored by the loaders and removed when the
+sweep resumes.
 
-A run is complete when its metrics file exists: the agents file is written first, the metrics
-file last, each to a temporary file then renamed (``os.replace``), so a killed sweep never leaves
-a half-written file under its final name.
+Folders written before part files (one ``metrics/<run_id>.parquet`` per run, with the run's
+metadata in the file) still load, resume and mix with part files.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +43,10 @@ import pyarrow.parquet as pq
 
 KINDS = ("metrics", "agents")
 MANIFEST = "manifest.json"
+RUNS = "runs"  # folder of the per-run metadata tables of part files
+PART = re.compile(r"part-(\d{6})")  # stem of a part file; any other stem is an older per-run file
+PARAMETER_PREFIX = "parameters."
+PROVENANCE = ("model_hash", "coprosim_version", "mesa_version")  # per run, in the runs table
 
 
 METADATA_KEY = b"coprosim"
@@ -93,12 +106,43 @@ def run_file(out: Path, kind: str, run_id: str) -> Path:
     return out / kind / f"{run_id}{suffix}"
 
 
+def is_part(path: Path) -> bool:
+    """A part file (many runs) rather than an older per-run file."""
+    return PART.fullmatch(path.stem) is not None
+
+
+def part_runs(path: Path) -> list[str]:
+    """Run ids held by a metrics part file (from its key-value metadata)."""
+    return list((read_run_metadata(path) or {}).get("runs", []))
+
+
+def metrics_files(out: Path) -> list[Path]:
+    """Every complete metrics file: part files and older per-run files."""
+    folder = Path(out) / "metrics"
+    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+
+
 def completed_runs(out: Path) -> set[str]:
-    """Run ids whose metrics file is on disk."""
-    folder = out / "metrics"
-    if not folder.is_dir():
-        return set()
-    return {p.stem for p in folder.glob("*.parquet")}
+    """Run ids whose metrics are on disk (in a part file, or an older per-run file)."""
+    done: set[str] = set()
+    for path in metrics_files(out):
+        if is_part(path):
+            done.update(part_runs(path))
+        else:
+            done.add(path.stem)
+    return done
+
+
+def complete_files(out: Path, kind: str) -> list[Path]:
+    """Files of ``kind`` whose runs are complete: a part file counts once its metrics part exists
+    (an agents or runs part left by a sweep killed between writes is not), a per-run file once its
+    run's metrics file exists."""
+    out = Path(out)
+    folder = out / kind
+    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    if kind == "metrics":
+        return files
+    return [f for f in files if (out / "metrics" / f.name).exists()]
 
 
 def failed_runs(out: Path) -> set[str]:
@@ -107,15 +151,20 @@ def failed_runs(out: Path) -> set[str]:
 
 
 def remove_temporary_files(out: Path) -> None:
-    """Temporary files left by a killed sweep."""
-    for kind in (*KINDS, "failures"):
+    """Temporary files left by a killed sweep, and agents or runs parts without their metrics part."""
+    for kind in (*KINDS, RUNS, "failures"):
         for stale in (out / kind).glob(".*.tmp*") if (out / kind).is_dir() else ():
             stale.unlink(missing_ok=True)
+    for kind in ("agents", RUNS):
+        folder = out / kind
+        for path in folder.glob("part-*.parquet") if folder.is_dir() else ():
+            if is_part(path) and not (out / "metrics" / path.name).exists():
+                path.unlink(missing_ok=True)
 
 
 def clear_results(out: Path) -> None:
     """Remove the results of an earlier experiment in ``out`` (for --force); nothing else."""
-    for kind in (*KINDS, "failures", "figures"):
+    for kind in (*KINDS, RUNS, "failures", "figures"):
         shutil.rmtree(out / kind, ignore_errors=True)
     for name in (MANIFEST, "report.md", "end_summary.csv", "differences.csv",
                  "timeseries_summary.csv", "wellbeing_by_quintile.csv"):
@@ -136,6 +185,94 @@ def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
     write_atomic(out / MANIFEST, json.dumps(manifest, indent=2, sort_keys=False, default=str) + "\n")
 
 
+def dataset(files: list[Path]) -> ds.Dataset:
+    """Parquet files as one dataset, their schemas unified (a column that is whole numbers in one
+    file and not in another is read as floats everywhere; an all-empty column takes the others'
+    type)."""
+    schemas = [pq.read_schema(f) for f in files]
+    try:
+        schema = pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        schema = schemas[0]
+    schema = schema.remove_metadata()
+    return ds.dataset([str(f) for f in files], format="parquet", schema=schema)
+
+
+class PartWriter:
+    """Finished runs, buffered and written together: one part file of each kind per batch.
+
+    ``add`` keeps a run; ``due`` says when the buffer should be written (``runs_per_file`` runs,
+    or ``flush_seconds`` since the oldest unwritten run); ``flush`` writes the agents and runs
+    tables, then the metrics table last (the part's completion mark), each atomically. A killed
+    sweep loses at most the runs in the buffer.
+    """
+
+    def __init__(self, out: Path, runs_per_file: int, flush_seconds: float,
+                 metadata: dict[str, Any] | None = None):
+        self.out = Path(out)
+        self.runs_per_file = max(1, int(runs_per_file))
+        self.flush_seconds = float(flush_seconds)
+        self.metadata = dict(metadata or {})
+        self._buffer: list[tuple[str, pd.DataFrame, pd.DataFrame | None, dict[str, Any]]] = []
+        self._oldest: float | None = None
+        self._number = next_part_number(self.out)
+
+    def __len__(self) -> int:
+        return len(self._buffer)
+
+    def add(self, run_id: str, metrics: pd.DataFrame, agents: pd.DataFrame | None,
+            run: dict[str, Any]) -> None:
+        """Keep one finished run: its metrics, sampled agents (or None) and its runs-table row."""
+        if not self._buffer:
+            self._oldest = time.monotonic()
+        self._buffer.append((run_id, metrics, agents, run))
+
+    def due(self) -> bool:
+        return bool(self._buffer) and (len(self._buffer) >= self.runs_per_file
+                                       or time.monotonic() - self._oldest >= self.flush_seconds)
+
+    def flush(self) -> list[str]:
+        """Write the buffered runs as one part; returns their run ids (empty if none)."""
+        if not self._buffer:
+            return []
+        ids = [run_id for run_id, *_ in self._buffer]
+        name = f"part-{self._number:06d}.parquet"
+        meta = {**self.metadata, "layout": "parts", "runs": ids}
+        agents = [a for _, _, a, _ in self._buffer if a is not None and len(a)]
+        if agents:
+            write_atomic(self.out / "agents" / name,
+                         frame_to_parquet_bytes(pd.concat(agents, ignore_index=True),
+                                                {**meta, "kind": "agents"}))
+        write_atomic(self.out / RUNS / name,
+                     frame_to_parquet_bytes(pd.DataFrame([row for *_, row in self._buffer]),
+                                            {**meta, "kind": "runs"}))
+        metrics = pd.concat([m for _, m, _, _ in self._buffer], ignore_index=True)
+        write_atomic(self.out / "metrics" / name,
+                     frame_to_parquet_bytes(metrics, {**meta, "kind": "metrics"}))
+        self._number += 1
+        self._buffer.clear()
+        self._oldest = None
+        return ids
+
+
+def next_part_number(out: Path) -> int:
+    """One more than the highest part number in any folder of ``out`` (1 for none)."""
+    numbers = [int(match.group(1)) for kind in (*KINDS, RUNS) if (Path(out) / kind).is_dir()
+               for path in (Path(out) / kind).glob("part-*.parquet")
+               if (match := PART.fullmatch(path.stem))]
+    return max(numbers, default=0) + 1
+
+
+def run_row(task: dict[str, Any], parameters: dict[str, Any], provenance: dict[str, Any]) -> dict[str, Any]:
+    """One run's row of the runs table: labels, seed, steps, provenance and every parameter."""
+    return {"run_id": task["run_id"], "scenario": task["scenario"], "preset": task.get("preset"),
+            "point": int(task["point"]), "replication": int(task["replication"]),
+            "seed": int(task["seed"]), "steps": int(task["steps"]),
+            "sweep": json.dumps(task["sweep"], sort_keys=True, default=str),
+            "experiment": task.get("experiment"), "fingerprint": task.get("fingerprint"),
+            **provenance, **{PARAMETER_PREFIX + name: value for name, value in parameters.items()}}
+
+
 def load_results(out: str | Path, kind: str = "metrics", columns: list[str] | None = None,
                  scenarios: list[str] | None = None) -> pd.DataFrame:
     """Results of an experiment as one tidy DataFrame.
@@ -152,13 +289,11 @@ def load_results(out: str | Path, kind: str = "metrics", columns: list[str] | No
     """
     if kind not in KINDS:
         raise ValueError(f"kind: must be one of {', '.join(KINDS)}, got {kind!r}")
-    folder = Path(out) / kind
-    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
+    files = complete_files(Path(out), kind)
     if not files:
         return pd.DataFrame(columns=columns or [])
-    dataset = ds.dataset([str(f) for f in files], format="parquet")
     where = ds.field("scenario").isin(scenarios) if scenarios else None
-    frame = dataset.to_table(columns=columns, filter=where).to_pandas()
+    frame = dataset(files).to_table(columns=columns, filter=where).to_pandas()
     order = [c for c in ("scenario", "point", "replication", "step", "citizen") if c in frame]
     return frame.sort_values(order, kind="stable").reset_index(drop=True) if order else frame
 
@@ -184,7 +319,10 @@ def load_runs(out: str | Path, value: str = "end", metrics: list[str] | None = N
         Columns ``run_id, scenario, preset, point, replication, seed``, then every model
         parameter (all of ``Params``, resolved: preset, base, scenario overrides and sweep values),
         ``steps``, then the metrics. Rows in the experiment's order (scenario, sweep point,
-        replication). ``attrs``: ``value``, ``first_step`` (of the end window), ``experiment``.
+        replication). ``attrs``: ``value``, ``first_step`` (of the end window), ``experiment``,
+        and ``model_hash``, ``coprosim_version``, ``mesa_version``: the distinct values over the
+        runs (one each when every run was made by the same code); ``run_provenance(out)`` gives
+        them per run.
     """
     from .design import end_window
 
@@ -192,7 +330,7 @@ def load_runs(out: str | Path, value: str = "end", metrics: list[str] | None = N
         raise ValueError(f"value: must be 'end' or 'final', got {value!r}")
     out = Path(out)
     manifest = read_manifest(out) or {}
-    files = sorted((out / "metrics").glob("*.parquet")) if (out / "metrics").is_dir() else []
+    files = metrics_files(out)
     kept = list(manifest.get("metrics") or [])
     if files and not kept:
         kept = [c for c in pq.read_schema(files[0]).names
@@ -204,27 +342,65 @@ def load_runs(out: str | Path, value: str = "end", metrics: list[str] | None = N
         raise ValueError(f"metrics: {', '.join(unknown)} not in the results; kept: {', '.join(kept)}")
     steps = manifest.get("steps")
     end_share = (manifest.get("analysis") or {}).get("end_share", 0.2)
-    rows = [_run_row(path, manifest) for path in files]
-    inputs = pd.DataFrame(rows)
-    if not rows:
+    inputs = run_inputs(out, manifest)
+    if inputs.empty:
         empty = pd.DataFrame(columns=["run_id", "scenario", "point", "replication", "seed", *metrics])
         return (empty, {m: np.array([]) for m in metrics}) if ema else empty
     steps = steps or int(inputs["steps"].max())
     first = end_window(steps, end_share) if value == "end" else steps
     keys = ["scenario", "point", "replication"]
-    table = ds.dataset([str(f) for f in files], format="parquet").to_table(
-        columns=[*keys, "step", *metrics], filter=ds.field("step") >= first)
+    table = dataset(files).to_table(columns=[*keys, "step", *metrics],
+                                    filter=ds.field("step") >= first)
+    inputs = inputs.astype({"point": "int64", "replication": "int64", "seed": "int64"})
+    made_by = {name: sorted({v for v in inputs[name] if v is not None}) for name in PROVENANCE}
+    inputs = inputs.drop(columns=list(PROVENANCE))
     values = table.to_pandas().groupby(keys, sort=False)[metrics]
     ends = (values.mean() if value == "end" else values.last()).reset_index()
-    frame = inputs.merge(ends, on=keys, how="left", validate="one_to_one")
+    frame = inputs.merge(ends, on=keys, how="left", validate="one_to_one").copy()  # one block per dtype
     order = {s: i for i, s in enumerate(manifest.get("scenarios") or {})}
     frame = (frame.assign(_rank=frame["scenario"].map(order).fillna(len(order)))
              .sort_values(["_rank", "point", "replication"], kind="stable")
              .drop(columns="_rank").reset_index(drop=True))
-    frame.attrs.update(value=value, first_step=first, experiment=manifest.get("experiment"))
+    frame.attrs.update(value=value, first_step=first, experiment=manifest.get("experiment"),
+                       **made_by)
     if ema:
         return frame.drop(columns=metrics), {m: frame[m].to_numpy() for m in metrics}
     return frame
+
+
+def run_inputs(out: Path, manifest: dict[str, Any]) -> pd.DataFrame:
+    """One row per complete run: its labels, seed, resolved parameters and steps (``load_runs``'s
+    inputs), from the runs tables of part files and the metadata of older per-run files."""
+    from coprosim.model import Params
+
+    frames = []
+    parts = complete_files(out, RUNS)
+    if parts:
+        table = dataset(parts).to_table().to_pandas()
+        parameters = [c for c in table.columns if c.startswith(PARAMETER_PREFIX)]
+        names = [c[len(PARAMETER_PREFIX):] for c in parameters]
+        order = [n for n in Params.field_names() if n in names] + sorted(set(names) - set(Params.field_names()))
+        labels = ["run_id", "scenario", "preset", "point", "replication", "seed"]
+        columns = {name: table[name] for name in labels}
+        columns.update({name: table[PARAMETER_PREFIX + name] for name in order})
+        columns["steps"] = table["steps"].astype("int64")
+        columns.update({name: table[name] if name in table else pd.Series([None] * len(table))
+                        for name in PROVENANCE})
+        frame = pd.DataFrame(columns)
+        frames.append(frame)
+    older = [path for path in metrics_files(out) if not is_part(path)]
+    if older:
+        frames.append(pd.DataFrame([_run_row(path, manifest) for path in older]))
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+
+
+def run_provenance(out: str | Path) -> pd.DataFrame:
+    """Per run: run id, the model's source hash and the coprosim and Mesa versions that made it."""
+    out = Path(out)
+    inputs = run_inputs(out, read_manifest(out) or {})
+    return inputs[["run_id", *PROVENANCE]] if len(inputs) else pd.DataFrame(columns=["run_id", *PROVENANCE])
 
 
 def _run_row(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
@@ -238,7 +414,8 @@ def _run_row(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     order = [n for n in Params.field_names() if n in stored] + sorted(set(stored) - set(Params.field_names()))
     return {"run_id": meta["run_id"], "scenario": meta["scenario"], "preset": meta.get("preset"),
             "point": int(meta["point"]), "replication": int(meta["replication"]),
-            "seed": int(meta["seed"]), **{n: stored[n] for n in order}, "steps": int(meta["steps"])}
+            "seed": int(meta["seed"]), **{n: stored[n] for n in order}, "steps": int(meta["steps"]),
+            **{name: meta.get(name) for name in PROVENANCE}}
 
 
 def _metadata_from_manifest(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:

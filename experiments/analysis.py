@@ -630,6 +630,9 @@ def _summary(a: Analysis) -> list[str]:
         lines += [summary_line(a, metric) for metric in a.headline_metrics]
     if a.is_sweep:
         lines += sweep_summary(a)
+    elif len(a.scenarios) < 2:
+        lines += [f"One scenario (`{a.scenarios[0]}`): nothing to compare it with; its end values "
+                  "are in the table below."]
     return lines
 
 
@@ -719,7 +722,7 @@ def held_equal(experiment: Experiment) -> str:
     if budget_differ:
         text += ("**Not held equal**: " + "; ".join(
             f"{n} ({_values_by_scenario(experiment, values[n])})" for n in budget_differ) + ". ")
-    swept = [n for n in differ if n in experiment.axes]
+    swept = [n for n in experiment.axes if n in differ]
     by_scenario = [n for n in differ if n not in experiment.axes]
     text += f"{len(equal)} of {len(names)} parameters are equal everywhere; "
     pieces = []
@@ -835,7 +838,7 @@ def _design(a: Analysis) -> list[str]:
 def _method(a: Analysis) -> list[str]:
     experiment = a.experiment
     first = end_window(experiment.steps, experiment.analysis["end_share"])
-    return [
+    lines = [
         "", "## Method note", "",
         f"- **End value** of a run: mean of the metric over steps {first}-{experiment.steps} "
         f"(the last {experiment.analysis['end_share']:.0%} of steps).",
@@ -850,10 +853,14 @@ def _method(a: Analysis) -> list[str]:
         "metrics defined as a difference (emergent value, equity gap: they can change sign), and "
         "for metrics whose baseline is near zero or whose runs end at 0: a % of almost nothing "
         "misleads.",
+    ]
+    paired = [
         "- **d_z** = mean difference / sd of differences (Cohen's d for paired data; about 0.2 "
         "small, 0.5 medium, 0.8 large). With common random numbers small differences can have "
         f"large d_z; when |d_z| > {DZ_LIMIT:g} or the differences do not vary across seeds, the "
         "difference is (nearly) constant and d_z is not meaningful (marked †, not plotted).",
+    ]
+    rest = [
         f"- **Saturated** (§): at least {SATURATED_SHARE:.0%} of a condition's runs end at the "
         "same value (a bound, or a ceiling such as the volunteer cap or staff motivation's "
         "baseline): differences there say more about the ceiling than about the rules.",
@@ -864,6 +871,18 @@ def _method(a: Analysis) -> list[str]:
         "scenarios and metrics some clear differences arise by chance (about 1 in 20 when there "
         "is none); read the size, not only the sign.",
     ]
+    sweep = [
+        "- **Along the sweep**: for each grid axis, the metric at the axis's last value minus its "
+        "first, at each combination of the other axes and for the same replication seed; per seed "
+        "the mean over those combinations, then mean [95% CI] across seeds. The steepest step is "
+        "the pair of neighbouring values with the largest mean change, with its share of the "
+        "summed changes along the axis (a tipping point concentrates the change in one step). "
+        "Axes with more than 12 values (Latin hypercube samples) are read from the figures only.",
+    ]
+    if len(a.scenarios) < 2:  # nothing to compare with a baseline
+        lines = [line for line in lines if not line.startswith("- **Difference from")]
+        paired = []
+    return lines + paired + rest + (sweep if a.is_sweep else [])
 
 
 def _scenario_label(name: str, spec: dict) -> str:
@@ -1175,7 +1194,7 @@ def _plot_sweep(plt, a: Analysis, metric: str):
     figure, panels = plt.subplots(nrows, cols, figsize=(4.2 * cols, 3.0 * nrows + 0.6),
                                   squeeze=False, sharey=True)
     levels = list(dict.fromkeys(rows[series])) if series else [None]
-    colours = {v: plt.cm.viridis(i / max(1, len(levels) - 1)) if series != "scenario"
+    colours = {v: plt.cm.viridis(0.85 * i / max(1, len(levels) - 1)) if series != "scenario"
                else plt.cm.tab10(i % 10) for i, v in enumerate(levels)}
     for panel, facet in zip(panels.flat, facets, strict=False):
         mine = rows

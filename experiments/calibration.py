@@ -527,7 +527,7 @@ class _InProcess:
         except Exception as exc:  # returned like a pool's future would
             return self._Done(error=exc)
 
-    def close(self):
+    def close(self, cancel: bool = False):
         pass
 
 
@@ -703,6 +703,7 @@ def run_calibration(calibration: Calibration, populations: int | None = None,
                                    "targets file or --particles; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     executor = make_executor(workers, dask)
+    finished = False
     try:
         abc = pyabc.ABCSMC(
             models=Simulator(calibration),
@@ -742,9 +743,10 @@ def run_calibration(calibration: Calibration, populations: int | None = None,
         result = {"out": out, "generations": pyabc.History(url, _id=1).max_t + 1, "db": db}
         if report:
             result.update(write_report(calibration, out, executor, say))
+        finished = True
         return result
     finally:
-        executor.close()
+        executor.close(cancel=not finished)  # interrupted: do not wait for running draws
 
 
 def _write_meta(path: Path, calibration: Calibration, fingerprint: str, particles: int,

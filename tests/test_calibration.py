@@ -303,3 +303,17 @@ def test_missing_pyabc_names_the_extra(tmp_path, toy_value, capsys, monkeypatch)
     assert cli.main(["calibrate", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "pip install 'coprosim[calibration]'" in err[0], err
+
+
+@pytest.mark.slow
+def test_dask_gives_the_same_calibration(tmp_path, toy_value):
+    """--dask local:1 (a LocalCluster) draws the same particles as local processes."""
+    pytest.importorskip("distributed", reason="needs coprosim[dask]")
+    calibration = cal.load_targets(write_toy(tmp_path, toy_value, particles=6))
+    local = cal.run_calibration(calibration, populations=2, workers=1, out=tmp_path / "local",
+                                report=False, say=quiet)
+    dask = cal.run_calibration(calibration, populations=2, dask="local:1", out=tmp_path / "dask",
+                               report=False, say=quiet)
+    a, wa, _ = cal.posterior(local["db"])
+    b, wb, _ = cal.posterior(dask["db"])
+    assert a.equals(b) and np.array_equal(wa, wb)

@@ -148,6 +148,7 @@ class CoproductionModel(mesa.Model):
         }
         self.quintile = quintile_of(resources)
         self._quintile_members = quintile_members(self.quintile)  # fixed: resources do not change
+        self._quintile_masks = [self.quintile == q for q in range(5)]
 
     def _create_network(self, n: int) -> None:
         p = self.params
@@ -254,9 +255,9 @@ class CoproductionModel(mesa.Model):
         week["capacity"] = capacity
         return capacity - booked
 
-    def _durations(self, week, took_part):
-        """Staff hours of each citizen's encounter, by activity, under their case's mode."""
-        if "service" not in week:  # the week's service times, computed once
+    def _service_times(self, week) -> np.ndarray:
+        """The week's service time of each citizen's case under its mode (computed once a week)."""
+        if "service" not in week:
             p, c = self.params, self.citizen_state
             wicked_fraction = np.divide(c["wicked_need"], c["need"], out=np.zeros_like(c["need"]),
                                         where=c["need"] > 0)
@@ -270,11 +271,20 @@ class CoproductionModel(mesa.Model):
                 p.disadvantage_extra_time, 0.0, saving[mode]) / pace[mode]
             week["dialogue_rule"] = self._by_mode(week, "dialogue time")
             week["audit_rule"] = self.params.audit_time * self._by_mode(week, "performance targets")
-        service = week["service"]
+        return week["service"]
+
+    def _durations(self, week, took_part):
+        """Staff hours of each citizen's encounter, by activity, under their case's mode."""
+        service = self._service_times(week)
         dialogue = service * week["dialogue_rule"] * took_part
         audit = service * week["audit_rule"]
         return {"service": service, "dialogue": dialogue, "target_audit": audit,
                 "total": service + dialogue + audit, "wicked_fraction": week["wicked_fraction"]}
+
+    def _longest_durations(self, week, who):
+        """Staff hours of the encounters of citizens ``who`` if every one of them took part."""
+        service = self._service_times(week)[who]
+        return service + service * week["dialogue_rule"][who] + service * week["audit_rule"][who]
 
     def _ask_for_help(self, week) -> None:
         """Withdrawn citizens sometimes return; outreach contacts the target group; who asks."""
@@ -286,12 +296,11 @@ class CoproductionModel(mesa.Model):
         outreach_hours = p.outreach_share * hours
         reached = np.empty(0, dtype=np.int64)
         if outreach_hours > 0:
-            group = self.quintile == self.outreach_group
+            group = self._quintile_masks[self.outreach_group]
             candidates = allocation.outreach_candidates(c["need"], group, p.need_threshold / 2)
-            longest = self._durations(week, np.ones(p.n_citizens))["total"]
             reached, _ = allocation.serve_in_order(candidates, c["need"][candidates],
-                                                   longest[candidates], outreach_hours,
-                                                   u[_ROW["jitter"]][candidates])
+                                                   self._longest_durations(week, candidates),
+                                                   outreach_hours, u[_ROW["jitter"]][candidates])
             c["withdrawn"][reached] = False  # a personal contact brings the withdrawn back
         asking = participation.asks_for_help(c["need"], c["withdrawn"], p.need_threshold)
         asking[reached] = True
@@ -407,9 +416,9 @@ class CoproductionModel(mesa.Model):
         output = production.ces(staff_input, citizen_input + volunteer_input, p.substitution,
                                 p.staff_weight, p.productivity)
         diversity = production.input_diversity(staff_input, citizen_input, volunteer_input)
-        need_before = c["need"].copy()
+        before = c["need"][held]
         reduction, innovated, effective = production.need_reduced(
-            output, need_before[held], c["wicked_need"][held], diversity, p.wicked_penalty,
+            output, before, c["wicked_need"][held], diversity, p.wicked_penalty,
             c["innovation_gain"][held], wicked_loss=p.target_gaming * self.pressure[mode])
 
         chance = codestruction.codestruction_chance(
@@ -420,21 +429,21 @@ class CoproductionModel(mesa.Model):
         noticed = u[_ROW["notice"]][held] < codestruction.noticed_chance(actors, p.accountability_diffusion)
         harm = codestruction.harm_done(effective, failed, noticed, p.codestruction_harm)
         kept = ~failed
-        reduction = _spread(n, held, np.where(kept, reduction, 0.0))
-        innovated = _spread(n, held, np.where(kept, innovated, 0.0))
-        practised, diversity, harm = (_spread(n, held, x) for x in (practised, diversity, harm))
-        failed = _spread(n, held, failed)
+        reduction = np.where(kept, reduction, 0.0)
+        innovated = np.where(kept, innovated, 0.0)
 
-        share_left = np.divide(need_before - reduction, need_before, out=np.ones(n),
-                               where=need_before > 0)
-        wicked_after = c["wicked_need"] * share_left
-        self.wicked_value += float((c["wicked_need"] - wicked_after).sum()) / n
-        wicked_fraction = week["durations"]["wicked_fraction"]
-        c["need"] = need_before - reduction + harm
-        c["wicked_need"] = wicked_after + harm * wicked_fraction
-        relief = np.where(served, 1.0 - share_left, 0.0)
-        week.update(practised=practised, relief=relief, reduction=reduction, innovated=innovated,
-                    diversity=diversity, failed=failed, harm=harm)
+        # need left after the encounters (everyone else's need is unchanged)
+        share_left = np.divide(before - reduction, before, out=np.ones(held.size), where=before > 0)
+        wicked_before = c["wicked_need"][held]
+        wicked_after = wicked_before * share_left
+        self.wicked_value += float(_spread(n, held, wicked_before - wicked_after).sum()) / n
+        wicked_fraction = week["durations"]["wicked_fraction"][held]
+        c["need"][held] = before - reduction + harm
+        c["wicked_need"][held] = wicked_after + harm * wicked_fraction
+        week.update(relief=_spread(n, held, 1.0 - share_left), failed=_spread(n, held, failed),
+                    **{name: _spread(n, held, values) for name, values in (
+                        ("practised", practised), ("reduction", reduction),
+                        ("innovated", innovated), ("diversity", diversity), ("harm", harm))})
 
     def _experience(self, week) -> None:
         """Learning by doing, pacification, habits, fatigue, and the benefit expected from taking part."""
@@ -587,9 +596,9 @@ class CoproductionModel(mesa.Model):
                               p.overtime_premium, week["hires"], p.hiring_cost, n)
         cost = sum(ledger.values())
         destroyed = float(week["harm"].sum()) / n
-        emergent = (float(week["innovated"].sum() + week["communal"].sum() + week["avoided"].sum())
-                    / n - destroyed)
-        public_value = float(week["reduction"].sum() - week["innovated"].sum()) / n + emergent
+        innovated = week["innovated"].sum()
+        emergent = (float(innovated + week["communal"].sum() + week["avoided"].sum()) / n - destroyed)
+        public_value = float(week["reduction"].sum() - innovated) / n + emergent
         d = week["durations"]
         held = np.flatnonzero(served)
         citizen_hours = float(((d["service"][held] + d["dialogue"][held])

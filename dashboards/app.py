@@ -21,10 +21,10 @@ import threading
 import time
 from pathlib import Path
 
+import ipywidgets
 import markdown
 import solara
 import solara.lab
-from reacton import ipywidgets as rw
 
 try:
     import coprosim  # noqa: F401  (the package is installed editable in the project's venv)
@@ -340,9 +340,9 @@ def _ghost_value(session: Session, snap: Snapshot, name: str, index: int,
     return float(values[min(week, len(values) - 1)]) if len(values) else None
 
 
-@solara.component
-def Headlines(session: Session, snap: Snapshot):
-    """The headline numbers (those the model reports); with a ghost, its value at the same week."""
+def headlines_html(session: Session, snap: Snapshot) -> str:
+    """The headline numbers (those the model reports); with a ghost, its value at the same week.
+    One run: tiles (the widget has the class ``cp-tiles``); two: a table."""
     shown = [(k, label) for k, label in HEADLINES if k in snap.metrics[0]]
     ghost = session.ghost
     if len(snap.runs) == 1:
@@ -353,8 +353,7 @@ def Headlines(session: Session, snap: Snapshot):
             tiles.append(f'<div class="cp-tile" title="{html.escape(_meaning(key))}">'
                          f'<div class="k">{label}</div><div class="v">'
                          f'{fmt(key, snap.metrics[0][key])}</div>{extra}</div>')
-        _html("".join(tiles), ["cp-tiles"])
-        return
+        return "".join(tiles)
     head = "".join(f'<th><span style="color:{regime_colour(s, i)}">&#9632;</span> '
                    f"{html.escape(label.split(' (')[0])}</th>"
                    for i, (s, label) in enumerate(snap.runs))
@@ -368,7 +367,7 @@ def Headlines(session: Session, snap: Snapshot):
         rows.append(f'<tr title="{html.escape(_meaning(key))}"><td>{label}</td>'
                     f'{"".join(cells)}</tr>')
     note = '<div class="cp-caption">(in brackets: last run, same week)</div>' if ghost else ""
-    _html(f'<table class="cp-table"><tr><th></th>{head}</tr>{"".join(rows)}</table>{note}')
+    return f'<table class="cp-table"><tr><th></th>{head}</tr>{"".join(rows)}</table>{note}'
 
 
 def _meaning(key: str) -> str:
@@ -377,8 +376,7 @@ def _meaning(key: str) -> str:
     return METRICS.get(key) or DERIVED.get(key, "")
 
 
-@solara.component
-def NetworkLegend(snap: Snapshot):
+def network_legend_html(snap: Snapshot) -> str:
     """What the network's colours mean, with the counts of each regime."""
     counts = [net.counts() for net in snap.networks]
     items = []
@@ -393,10 +391,10 @@ def NetworkLegend(snap: Snapshot):
                  f"volunteer <b>{volunteers}</b></span>")
     items.append('<span><span class="sw" style="border-radius:0;background:#41ab5d"></span>'
                  "staff (darker = more motivated)</span>")
-    _html("".join(items), ["cp-legend"])
+    return "".join(items)
 
 
-# --- pictures ----------------------------------------------------------------------------------
+# --- pictures and the parts that change every week ---------------------------------------------
 
 def _draw(make):
     """PNG bytes, or the error message as text if drawing failed (shown instead of a blank)."""
@@ -406,60 +404,153 @@ def _draw(make):
         return f"Could not draw this picture: {type(exc).__name__}: {exc}"
 
 
-def _show(image, classes=("cp-fill",)) -> None:
-    """A picture (PNG or JPEG bytes) as an image widget element, or the drawing error."""
-    if isinstance(image, bytes):
-        kind = "jpeg" if image[:2] == b"\xff\xd8" else "png"
-        rw.Image(value=image, format=kind, _dom_classes=list(classes))
-    else:
-        solara.Error(str(image))
+class Picture:
+    """One picture of the page: the image widget that shows it, and how to draw it from a
+    snapshot (a matplotlib figure kept for the life of the run). ``error`` is a one-line
+    message when the picture could not be made or drawn; the page shows it instead."""
+
+    def __init__(self, make, kind: str = "png"):
+        self.widget = ipywidgets.Image(format=kind, _dom_classes=["cp-fill"])
+        self.error: str | None = None
+        self.week: int | None = None
+        self.draw = None
+        try:
+            self.draw = make()
+        except Exception as exc:  # a drawing bug must show on the page, not blank it
+            self.error = f"Could not draw this picture: {type(exc).__name__}: {exc}"
+
+    def paint(self, snap: Snapshot) -> None:
+        """Draw the snapshot's week, unless it is already shown."""
+        if self.draw is None or snap.week == self.week:
+            return
+        image = _draw(lambda: self.draw(snap))
+        self.week = snap.week
+        if isinstance(image, bytes):
+            self.error = None
+            self.widget.value = image
+        else:
+            self.error = image
+
+    def close(self) -> None:
+        self.widget.close()
 
 
-@solara.component
-def NetworkView(session: Session, snap: Snapshot, index: int):
-    """The citizens' network of one run, redrawn only when the week or the run changes."""
-    run = session.runs[index] if index < len(session.runs) else None
-    picture = solara.use_memo(lambda: NetworkPicture(run.model) if run else None,
-                              [session.generation, index])
-    image = solara.use_memo(lambda: _draw(lambda: picture.draw(snap.networks[index])),
-                            [session.generation, index, snap.week])
-    scenario, label = snap.runs[index]
-    with _div("cp-net"):
-        if len(snap.runs) > 1:
-            _html(f'<span style="color:{regime_colour(scenario, index)}">&#9632;</span> '
-                  f"{html.escape(label)}", ["cp-net-title"])
-        _show(image)
+class WeeklyParts:
+    """What changes on the simulation view from week to week, as widgets made once per run and
+    updated in place: the week, the network(s) and their counts, the headline numbers and the
+    chart pictures (key charts, and the others while they are open).
+
+    A new week costs the model's step, drawing the pictures (only their changing lines, see
+    ``figures``) and one small message per widget. The page's components are not rendered
+    again for it: Solara's renderer walks every element of the page (some 270, mostly the
+    controls) whenever a component re-renders, which took longer than drawing.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.lock = threading.RLock()
+        with session.lock:
+            self.generation = session.generation
+            self.snap = session.snapshot()
+        one = len(self.snap.runs) == 1
+        self.week = solara.widgets.HTML(tag="span", attributes={"class": "cp-week"})
+        self.legend = solara.widgets.HTML(tag="div", attributes={"class": "cp-legend"})
+        self.headlines = solara.widgets.HTML(tag="div",
+                                             attributes={"class": "cp-tiles" if one else ""})
+        self.networks = [self._network(index) for index in range(len(session.runs))]
+        self.charts: dict[str, Picture] = {}
+        self.hours: dict[int, Picture] = {}
+        self.closed = False
+        self._paint(self.snap)
+
+    def _network(self, index: int) -> Picture:
+        def make():
+            picture = NetworkPicture(self.session.runs[index].model)
+            return lambda snap: picture.draw(snap.networks[index])
+        return Picture(make, "jpeg")
+
+    def chart(self, spec: ChartSpec) -> Picture:
+        """The picture of a chart, made (and drawn at the current week) on first use."""
+        with self.lock:
+            if spec.key not in self.charts:
+                def make():
+                    picture = ChartPicture(spec, self.snap.runs,
+                                           [run.model.params for run in self.session.runs],
+                                           self.session.ghost)
+                    return lambda snap: picture.draw(snap.series)
+                self.charts[spec.key] = Picture(make)
+                self.charts[spec.key].paint(self.snap)
+            return self.charts[spec.key]
+
+    def hours_chart(self, index: int) -> Picture:
+        """'Where the hours go' of one run, made on first use."""
+        with self.lock:
+            if index not in self.hours:
+                def make():
+                    columns = ledger_columns()
+                    picture = HoursPicture({c: c.removeprefix("hours_").replace("_", " ")
+                                            for c in columns})
+                    return lambda snap: picture.draw(snap.series[index])
+                self.hours[index] = Picture(make)
+                self.hours[index].paint(self.snap)
+            return self.hours[index]
+
+    def retain(self, charts: tuple[str, ...], hours: tuple[int, ...]) -> None:
+        """Close the pictures no longer on the page (the other charts, once hidden)."""
+        with self.lock:
+            for key in [k for k in self.charts if k not in charts]:
+                self.charts.pop(key).close()
+            for index in [i for i in self.hours if i not in hours]:
+                self.hours.pop(index).close()
+
+    def _paint(self, snap: Snapshot) -> None:
+        suffix = " (both regimes)" if len(snap.runs) > 1 else ""
+        self.week.unsafe_innerHTML = f"Week {snap.week}{suffix}"
+        self.legend.unsafe_innerHTML = network_legend_html(snap)
+        self.headlines.unsafe_innerHTML = headlines_html(self.session, snap)
+        for picture in [*self.networks, *self.charts.values(), *self.hours.values()]:
+            picture.paint(snap)
+
+    def update(self) -> None:
+        """Show the session's current week (called for every new week)."""
+        with self.lock:
+            if self.closed:
+                return
+            with self.session.lock:
+                if self.session.generation != self.generation:
+                    return  # a new run: the page makes new parts for it
+                snap = self.session.snapshot()
+            self.snap = snap
+            self._paint(snap)
+
+    def errors(self) -> tuple[str, ...]:
+        """The pictures' drawing errors (the page shows each instead of its picture)."""
+        with self.lock:
+            pictures = [*self.networks, *self.charts.values(), *self.hours.values()]
+            return tuple(p.error for p in pictures if p.error)
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            for widget in (self.week, self.legend, self.headlines):
+                widget.close()
+            for picture in [*self.networks, *self.charts.values(), *self.hours.values()]:
+                picture.close()
+            self.charts, self.hours = {}, {}
 
 
-@solara.component
-def ChartView(session: Session, snap: Snapshot, spec: ChartSpec):
+def _picture(picture: Picture):
+    """A picture's widget as a child of the page (or its drawing error)."""
+    if picture.error:
+        return solara.Error(picture.error)
+    return picture.widget
+
+
+def _chart(heading: str, definition: str, picture: Picture):
     """One chart: title and one-line definition (HTML), the lines as a picture."""
-    picture = solara.use_memo(
-        lambda: ChartPicture(spec, snap.runs, [run.model.params for run in session.runs],
-                             session.ghost),
-        [session.generation, spec.key])
-    image = solara.use_memo(lambda: _draw(lambda: picture.draw(snap.series)),
-                            [session.generation, spec.key, snap.week])
-    with _div("cp-chart"):
-        _html(html.escape(spec.heading), ["t"])
-        _html(html.escape(spec.definition), ["d"])
-        _show(image)
-
-
-@solara.component
-def HoursView(session: Session, snap: Snapshot, index: int):
-    """'Where the hours go' for one run, if the model keeps a cost ledger."""
-    columns = ledger_columns()
-    picture = solara.use_memo(
-        lambda: HoursPicture({c: c.removeprefix("hours_").replace("_", " ") for c in columns}),
-        [session.generation, index])
-    image = solara.use_memo(lambda: _draw(lambda: picture.draw(snap.series[index])),
-                            [session.generation, index, snap.week])
-    with _div("cp-chart"):
-        _html(f"Where the hours go: {html.escape(snap.runs[index][1])}", ["t"])
-        _html("Hours per citizen this week, by what they were spent on (they add up to the "
-              "cost).", ["d"])
-        _show(image)
+    return solara.v.Html(tag="div", class_="cp-chart", children=[
+        _html(html.escape(heading), ["t"]), _html(html.escape(definition), ["d"]),
+        _picture(picture)])
 
 
 def chart_legend(session: Session, snap: Snapshot) -> str:
@@ -475,33 +566,69 @@ def chart_legend(session: Session, snap: Snapshot) -> str:
     return "".join(parts)
 
 
+def layout_key(session: Session, parts: WeeklyParts) -> tuple:
+    """What the simulation view's layout shows besides the weekly parts: the run (its
+    generation rises with every new run, pin and cleared ghost), its error, drawing errors."""
+    return (session.generation, session.error, parts.errors())
+
+
 @solara.component
 def SimulationView(session: Session, version: solara.Reactive, more: solara.Reactive):
     """Error (if any), week and what runs, networks, headline numbers, the key charts.
 
-    Only this part of the page reads ``version``, so a new week re-renders it and not the
-    controls or the explain tab.
+    ``version`` rises with every new week or run. This component does not read it while
+    rendering: it follows it, and a new week updates the weekly parts (``WeeklyParts``) in
+    place; the layout renders again only when the run changes (or ``more`` does).
     """
-    snap = solara.use_memo(session.snapshot, [version.value, session.generation])
+    _, set_layout = solara.use_state(None)
+    parts = solara.use_memo(lambda: WeeklyParts(session), [session.generation])
+    shown = solara.use_ref(None)
+    shown.current = layout_key(session, parts)
+
+    def follow_weeks():
+        def on_version(_value):
+            parts.update()
+            key = layout_key(session, parts)
+            if key != shown.current:  # a new run, an error: the layout changes
+                shown.current = key
+                set_layout(key)
+        unsubscribe = version.subscribe(on_version)
+
+        def cleanup():
+            unsubscribe()
+            parts.close()
+        return cleanup
+
+    solara.use_effect(follow_weeks, [parts])
+    snap = parts.snap
     metrics = set(snap.series[0]) if snap.series else set()
     key = available_charts(KEY_CHARTS, metrics)
+    others = available_charts(MORE_CHARTS, metrics) if more.value else []
+    hours = (tuple(range(len(snap.runs)))
+             if more.value and any(c in metrics for c in ledger_columns()) else ())
+    charts = tuple(spec.key for spec in key + others)
+    solara.use_effect(lambda: parts.retain(charts, hours), [parts, charts, hours])
+    runs = len(snap.runs)
     with _div("cp-sim"):
-        with _div("cp-status"):
-            suffix = " (both regimes)" if len(snap.runs) > 1 else ""
-            _html(f"Week {snap.week}{suffix}", ["cp-week"], tag="span")
-            description = session.settings.describe() if session.settings else ""
-            _html(f"Running: {html.escape(description)}", ["cp-running"], tag="span")
-            if session.error:
-                solara.Error(session.error, dense=True)
-        with _div("cp-top two" if len(snap.runs) > 1 else "cp-top one"):
-            for index in range(len(snap.runs)):
-                NetworkView(session, snap, index)
-            if len(snap.runs) > 1:
-                NetworkLegend(snap)  # under the twin networks
-            with _div("cp-side"):
-                if len(snap.runs) == 1:
-                    NetworkLegend(snap)
-                Headlines(session, snap)
+        description = session.settings.describe() if session.settings else ""
+        status = [parts.week, _html(f"Running: {html.escape(description)}", ["cp-running"],
+                                    tag="span")]
+        if session.error:
+            status.append(solara.Error(session.error, dense=True))
+        solara.v.Html(tag="div", class_="cp-status", children=status)
+        top = []
+        for index, (scenario, label) in enumerate(snap.runs):
+            network = [_picture(parts.networks[index])]
+            if runs > 1:
+                network.insert(0, _html(
+                    f'<span style="color:{regime_colour(scenario, index)}">&#9632;</span> '
+                    f"{html.escape(label)}", ["cp-net-title"]))
+            top.append(solara.v.Html(tag="div", class_="cp-net", children=network))
+        if runs > 1:
+            top.append(parts.legend)  # under the twin networks
+        side = [parts.legend, parts.headlines] if runs == 1 else [parts.headlines]
+        top.append(solara.v.Html(tag="div", class_="cp-side", children=side))
+        solara.v.Html(tag="div", class_="cp-top two" if runs > 1 else "cp-top one", children=top)
         with _div("cp-legendrow"):
             _html(chart_legend(session, snap), ["cp-legend"])
             solara.Button("Hide more charts" if more.value else "More charts below ▾",
@@ -509,14 +636,15 @@ def SimulationView(session: Session, version: solara.Reactive, more: solara.Reac
                           style={"text-transform": "none", "font-size": "15px"})
         with _div("cp-charts"):
             for spec in key:
-                ChartView(session, snap, spec)
+                _chart(spec.heading, spec.definition, parts.chart(spec))
     if more.value:
         with _div("cp-more"):
-            for spec in available_charts(MORE_CHARTS, metrics):
-                ChartView(session, snap, spec)
-            if any(c in metrics for c in ledger_columns()):
-                for index in range(len(snap.runs)):
-                    HoursView(session, snap, index)
+            for spec in others:
+                _chart(spec.heading, spec.definition, parts.chart(spec))
+            for index in hours:
+                _chart(f"Where the hours go: {snap.runs[index][1]}",
+                       "Hours per citizen this week, by what they were spent on (they add up "
+                       "to the cost).", parts.hours_chart(index))
 
 
 @solara.component
@@ -677,6 +805,14 @@ def LessonStrip(lesson, number: int, stage: str, week: int, on_then, on_open, on
                           style={"text-transform": "none"})
 
 
+@solara.component
+def PlaySpeed(playing: solara.Reactive, achieved: solara.Reactive):
+    """The speed Play reaches, while playing (its own component: it changes several times a
+    second, and only this line needs to follow)."""
+    if playing.value and achieved.value:
+        solara.Text(f"Playing at {achieved.value:g} weeks/s", classes=["cp-caption"])
+
+
 # --- the page ----------------------------------------------------------------------------------
 
 @solara.component
@@ -695,7 +831,7 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
 
     session = solara.use_memo(make_session, [])
     solara.use_effect(lambda: session.close, [])  # free the models when the browser tab closes
-    version = solara.use_reactive(0)
+    version = solara.use_reactive(0)  # rises with every new week or run (see SimulationView)
     applied = solara.use_reactive(session.settings)  # what runs now (reactive: no stale notes)
     pending = solara.use_reactive(session.settings)  # what the controls show
     seed_text = solara.use_reactive(str(session.settings.seed))
@@ -826,8 +962,7 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
                                   color="secondary")
                 solara.SliderInt(f"Speed: {speed.value} weeks/s", value=speed,
                                  min=SPEED_RANGE[0], max=SPEED_RANGE[1], thumb_label=False)
-                if playing.value and achieved.value:
-                    solara.Text(f"Playing at {achieved.value:g} weeks/s", classes=["cp-caption"])
+                PlaySpeed(playing, achieved)
                 if changed:
                     changes = _difference(applied.value, settings)
                     solara.Warning(f"Changed, not running yet: {changes}. Press Reset to start "

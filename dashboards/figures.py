@@ -14,6 +14,8 @@ Titles, definitions and legends are HTML on the page, not part of the pictures.
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,18 +64,38 @@ def png(fig: Figure, dpi: float = DPI) -> bytes:
     return buffer.getvalue()
 
 
+def rgb_png(rgba: np.ndarray, level: int = 1) -> bytes:
+    """An RGB PNG of an (height, width, 4) pixel array (alpha dropped), written directly: no row
+    filter and zlib's fastest level. Lossless, so the same pixels as Pillow's PNG, and about 5x
+    faster to make for a chart (Pillow tries a filter per row, which flat-coloured line charts do
+    not need; they compress to about the same size without)."""
+    height, width = rgba.shape[:2]
+    raw = np.empty((height, 1 + 3 * width), dtype=np.uint8)
+    raw[:, 0] = 0  # each row: filter type 0 (none), then its RGB bytes
+    pixels = raw[:, 1:]
+    pixels.shape = (height, width, 3)  # a view (raises rather than copy)
+    pixels[...] = rgba[:, :, :3]
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(raw, level)) + chunk(b"IEND", b""))
+
+
 def _encode(canvas: FigureCanvasAgg, kind: str = "png") -> bytes:
-    """The canvas as an RGB PNG (light compression), or as a JPEG for the network: thousands
-    of soft dots compress badly as PNG (200 kB, 15 ms) and well as JPEG (70 kB, 2 ms)."""
+    """The canvas as an RGB PNG (``rgb_png``), or as a JPEG for the network: thousands of soft
+    dots compress badly as PNG (200 kB, 15 ms) and well as JPEG (70 kB, 2 ms)."""
+    if kind != "jpeg":
+        return rgb_png(np.asarray(canvas.buffer_rgba()))
     from PIL import Image
 
     width, height = canvas.get_width_height()
     image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buffer = io.BytesIO()
-    if kind == "jpeg":
-        image.convert("RGB").save(buffer, format="jpeg", quality=90)
-    else:
-        image.convert("RGB").save(buffer, format="png", compress_level=1)
+    image.convert("RGB").save(buffer, format="jpeg", quality=90)
     return buffer.getvalue()
 
 

@@ -309,15 +309,19 @@ class CoproductionModel(mesa.Model):
     def _decide_to_take_part(self, week) -> None:
         """The choice to take part: expected benefit against the cost of time and fatigue."""
         p, c = self.params, self.citizen_state
+        asking = np.flatnonzero(week["asking"])  # only those who ask can take part
         support = np.zeros(p.n_citizens)
         support[week["reached"]] = p.outreach_support
         neighbours = participation.neighbour_share(self.adjacency, c["took_part"], self._degree)
         will = participation.willingness(
-            c["efficacy"], c["trust"], c["habit"], c["expected_benefit"], neighbours,
-            c["resources"], support, p.participation_cost, p.neighbour_influence,
-            p.participation_sensitivity, c["fatigue"] * p.fatigue_weight,
+            c["efficacy"][asking], c["trust"][asking], c["habit"][asking],
+            c["expected_benefit"][asking], neighbours[asking], c["resources"][asking],
+            support[asking], p.participation_cost, p.neighbour_influence,
+            p.participation_sensitivity, c["fatigue"][asking] * p.fatigue_weight,
         )
-        week["took_part"] = took_part = week["asking"] & (week["u"][_ROW["take_part"]] < will)
+        took_part = np.zeros(p.n_citizens, dtype=bool)
+        took_part[asking] = week["u"][_ROW["take_part"]][asking] < will
+        week["took_part"] = took_part
         week["effort"] = np.where(took_part, 0.5 + 0.5 * c["habit"], PASSIVE_EFFORT)
 
     def _allocate_staff_time(self, week) -> None:

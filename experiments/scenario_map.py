@@ -105,7 +105,7 @@ def map_settings(experiment: Experiment, samples: int | None = None) -> dict[str
             "main_metrics": main, "focus": focus,
             "min_coverage": _fraction(where, "map.min_coverage", table.get("min_coverage", 0.5)),
             "mass_min": _fraction(where, "map.mass_min", table.get("mass_min", 0.05), hi=0.5),
-            "left_out": {"differ between regimes": sorted(n for n in differing if _narrower(n)),
+            "left_out": {"differ between regimes": sorted(differing),
                          "fixed in the file": sorted(n for n in fixed - differing - set(ranges)
                                                      if _narrower(n))
                          if table.get("parameters", "plausible") == "plausible" else [],
@@ -131,6 +131,9 @@ def _sampled(where: str, table: dict, experiment: Experiment, differing: set, fi
                                   "not with a list of parameters")
         names = _names(where, "map.parameters", choice)
         for name in names:
+            if name in differing:
+                raise ExperimentError(f"{where}: map.parameters: {name} differs between the "
+                                      "regimes (it is what they compare); it cannot be sampled")
             if not _narrower(name) and name not in explicit:
                 lo, hi = Params.spec(name)["range"]
                 raise ExperimentError(f"{where}: map.parameters: {name} has no plausible range "

@@ -60,4 +60,4 @@ def serve_in_order(candidates, priority, duration, hours, jitter):
 
 def outreach_candidates(need, target_group, threshold):
     """Citizens of the outreach target group with a need worth reaching out for, asked or not."""
-    return np.flatnonzero(target_group & (need > threshold))
+    return (target_group & (need > threshold)).nonzero()[0]

@@ -29,7 +29,7 @@ def spread_innovations(innovation_gain, indptr, indices, taking_part, draw, p_sp
     """
     if p_spread <= 0 or indices.size == 0 or not innovation_gain.any():
         return
-    adopters = np.flatnonzero(taking_part & (draw < p_spread) & (indptr[1:] > indptr[:-1]))
+    adopters = (taking_part & (draw < p_spread) & (indptr[1:] > indptr[:-1])).nonzero()[0]
     if adopters.size == 0:
         return
     starts = indptr[adopters]

@@ -78,6 +78,12 @@ METRIC_INFO: dict[str, MetricInfo] = {
 COUNTS = ("volunteers", "throughput", "innovations")
 
 
+def mean(values) -> float:
+    """Mean of a float array, the same number as ``values.mean()`` (the same sum divided by the
+    count) without numpy's per-call bookkeeping, which costs more than the sum on 1,000 values."""
+    return float(np.add.reduce(values, axis=None) / values.size)
+
+
 def gini(values) -> float:
     """Gini coefficient of non-negative values (0 equal, toward 1 concentrated)."""
     x = np.sort(np.asarray(values, dtype=float))
@@ -104,7 +110,7 @@ def equity_gap(wellbeing, quintile, members=None) -> float:
     index order (``quintile_members``), for a model that asks every week.
     """
     top, bottom = members if members is not None else quintile_members(quintile)
-    return float(wellbeing[top].mean() - wellbeing[bottom].mean())
+    return float(mean(wellbeing[top]) - mean(wellbeing[bottom]))
 
 
 def quintile_members(quintile) -> tuple[np.ndarray, np.ndarray]:

@@ -36,7 +36,7 @@ from . import (
 from .agents import Citizen, Staff, Volunteer
 from .costs import LEDGER
 from .mesa_internals import forget_model, network_cells
-from .metrics import METRICS, equity_gap, gini, quintile_members, quintile_of
+from .metrics import METRICS, equity_gap, gini, mean, quintile_members, quintile_of
 from .params import MODE_RULES, Params
 
 PASSIVE_EFFORT = 0.05  # what a citizen who does not take part still does: show up, fill in forms
@@ -309,7 +309,7 @@ class CoproductionModel(mesa.Model):
     def _decide_to_take_part(self, week) -> None:
         """The choice to take part: expected benefit against the cost of time and fatigue."""
         p, c = self.params, self.citizen_state
-        asking = np.flatnonzero(week["asking"])  # only those who ask can take part
+        asking = week["asking"].nonzero()[0]  # only those who ask can take part
         support = np.zeros(p.n_citizens)
         support[week["reached"]] = p.outreach_support
         neighbours = participation.neighbour_share(self.adjacency, c["took_part"], self._degree)
@@ -343,7 +343,7 @@ class CoproductionModel(mesa.Model):
         voice = c["resources"] * c["efficacy"]
         served_parts, used = [reached], np.zeros(2)
         for mode in (CUSTOMER, COCREATING):
-            cases = np.flatnonzero(pending & (cocreating == bool(mode)))
+            cases = (pending & (cocreating == bool(mode))).nonzero()[0]
             if cases.size == 0 or ceiling[mode] <= 0:
                 continue
             dur = total[cases]
@@ -376,7 +376,7 @@ class CoproductionModel(mesa.Model):
         p, v, u = self.params, self.volunteer_state, week["u"]
         ids = np.fromiter(self.volunteers, dtype=np.int64, count=len(self.volunteers))
         ids = ids[np.argsort(u[_ROW["volunteer_rota"]][ids], kind="stable")]  # this week's rota
-        encounters = np.flatnonzero(week["served"])
+        encounters = week["served"].nonzero()[0]
         wanted = u[_ROW["volunteer_wanted"]] < p.volunteer_demand
         total = week["durations"]["total"]
         _, _, load = volunteering.match_to_encounters(ids, p.volunteer_hours, encounters, total,
@@ -393,7 +393,7 @@ class CoproductionModel(mesa.Model):
     def _facilitation(self) -> float:
         """How well the team facilitates citizens' input: skill where habits invite it."""
         s = self.staff_state
-        return float(np.mean(s["coproduction_skill"] * s["mode_habit"]))
+        return mean(s["coproduction_skill"] * s["mode_habit"])
 
     def _produce(self, week) -> None:
         """One CES production function for every encounter (Parks et al. 1981; Ostrom 1996), and
@@ -407,10 +407,10 @@ class CoproductionModel(mesa.Model):
         n, served = p.n_citizens, week["served"]
         # Only encounters produce: every quantity below is computed for the served citizens
         # (``held``, in index order) and is zero for everyone else.
-        held = np.flatnonzero(served)
+        held = served.nonzero()[0]
         took_part, mode = week["took_part"][held], week["cocreating"][held].astype(np.int64)
-        quality = (0.5 + 0.5 * float(np.mean(s["motivation"]))) * (
-            1.0 - p.burnout_quality_loss * float(np.mean(s["burnout"])))
+        quality = (0.5 + 0.5 * mean(s["motivation"])) * (
+            1.0 - p.burnout_quality_loss * mean(s["burnout"]))
         staff_input = quality * (1.0 + p.dialogue_yield * self._by_mode(week, "dialogue time", held)
                                  * took_part)
         citizen_input, practised = learning.citizen_input(
@@ -426,7 +426,7 @@ class CoproductionModel(mesa.Model):
             c["innovation_gain"][held], wicked_loss=p.target_gaming * self.pressure[mode])
 
         chance = codestruction.codestruction_chance(
-            practised, float(np.mean(s["coproduction_skill"])), c["trust"][held], c["skill"][held],
+            practised, mean(s["coproduction_skill"]), c["trust"][held], c["skill"][held],
             p.p_codestruction)
         failed = u[_ROW["codestruction"]][held] < chance
         actors = 1 + (practised > 0) + (volunteer_input > 0)
@@ -501,7 +501,7 @@ class CoproductionModel(mesa.Model):
                 self.pressure[mode] = targets.target_pressure(self.target[mode], achieved, strength)
         served = week["served"]
         if served.any():
-            self._routine_share = 1.0 - float(week["durations"]["wicked_fraction"][served].mean())
+            self._routine_share = 1.0 - mean(week["durations"]["wicked_fraction"][served])
         self.process_gain = emergence.process_innovation(
             self.process_gain, week["team_draw"][0], p.p_process_innovation * self._routine_share,
             p.process_innovation_size, p.process_innovation_max)
@@ -511,7 +511,7 @@ class CoproductionModel(mesa.Model):
     def _emerge(self, week) -> None:
         """Encounters, in either mode, may innovate; innovations spread along the network."""
         p, c, u = self.params, self.citizen_state, week["u"]
-        served = np.flatnonzero(week["served"] & ~week["failed"])
+        served = (week["served"] & ~week["failed"]).nonzero()[0]
         self.innovations += emergence.innovate(
             c["innovation_gain"], served, week["diversity"][served], c["trust"][served],
             u[_ROW["innovation"]][served], p.p_innovation, p.innovation_size, p.innovation_max)
@@ -559,7 +559,7 @@ class CoproductionModel(mesa.Model):
         volunteering.after_week(v["motivation"], v["skill"], active & (used | (overload > 0)),
                                 p.learning_rate, overload, p.volunteer_overload_strain)
         v["tenure"][active] += 1
-        ids = np.flatnonzero(active)
+        ids = active.nonzero()[0]
         for i in volunteering.volunteers_leaving(ids, v["motivation"], u[_ROW["volunteer_churn"]],
                                                   p.volunteer_churn):
             active[i] = False
@@ -604,7 +604,7 @@ class CoproductionModel(mesa.Model):
         emergent = (float(innovated + week["communal"].sum() + week["avoided"].sum()) / n - destroyed)
         public_value = float(week["reduction"].sum() - innovated) / n + emergent
         d = week["durations"]
-        held = np.flatnonzero(served)
+        held = served.nonzero()[0]
         citizen_hours = float(((d["service"][held] + d["dialogue"][held])
                                * (1.0 + week["practised"][held])).sum())
         social = cost + p.citizen_time_value * (citizen_hours + week["volunteer_hours"]) / n
@@ -613,21 +613,21 @@ class CoproductionModel(mesa.Model):
             "emergent_value": emergent,
             "participation_rate": float(week["took_part"].sum()) / in_need if in_need else 0.0,
             "volunteers": float(len(self.volunteers)),
-            "mean_trust": float(c["trust"].mean()),
-            "mean_efficacy": float(c["efficacy"].mean()),
-            "mean_wellbeing": float(wellbeing.mean()),
+            "mean_trust": mean(c["trust"]),
+            "mean_efficacy": mean(c["efficacy"]),
+            "mean_wellbeing": mean(wellbeing),
             "gini_wellbeing": gini(wellbeing),
             "equity_gap": equity_gap(wellbeing, self.quintile, self._quintile_members),
             "unmet_need": float(c["need"][~withdrawn & with_need].sum()) / n,
             "hidden_need": float(c["need"][withdrawn].sum()) / n,
-            "staff_motivation": float(s["motivation"].mean()),
+            "staff_motivation": mean(s["motivation"]),
             "staff_turnover": week["hires"] / len(self.staff_members),
             "cost": cost,
             "value_per_cost": public_value / cost if cost > 0 else 0.0,
             "throughput": float(served.sum()),
             "innovations": float(self.innovations),
             "social_cost": social,
-            "waiting_time": float(week["waited"].mean()) if week["waited"].size else 0.0,
+            "waiting_time": mean(week["waited"]) if week["waited"].size else 0.0,
             "value_destroyed": destroyed,
             **ledger,
         }

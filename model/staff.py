@@ -40,4 +40,4 @@ def leaving(motivation, burnout, draw, p_leave, p_quit, baseline, quit_motivatio
     turnover move with conditions)."""
     span = max(baseline - quit_motivation, 1e-9)
     demotivation = np.clip((baseline - motivation) / span, 0.0, 1.0)
-    return np.flatnonzero(draw < p_leave + p_quit * np.maximum(demotivation, burnout))
+    return (draw < p_leave + p_quit * np.maximum(demotivation, burnout)).nonzero()[0]

@@ -25,7 +25,7 @@ def recruit(is_volunteer, efficacy, resources, withdrawn, draw, recruitment, eng
     if room <= 0:
         return np.empty(0, dtype=np.int64)
     eligible = ~is_volunteer & ~withdrawn & (efficacy > engagement) & (resources > 0.3)
-    return np.flatnonzero(eligible & (draw < recruitment))[:room]
+    return (eligible & (draw < recruitment)).nonzero()[0][:room]
 
 
 def work_for_more(load, has_volunteers: bool) -> float:

@@ -580,7 +580,7 @@ def SimulationView(session: Session, version: solara.Reactive, more: solara.Reac
     rendering: it follows it, and a new week updates the weekly parts (``WeeklyParts``) in
     place; the layout renders again only when the run changes (or ``more`` does).
     """
-    _, set_layout = solara.use_state(None)
+    _, set_layouts = solara.use_state(0)  # counts the layout's changes (to re-render it)
     parts = solara.use_memo(lambda: WeeklyParts(session), [session.generation])
     shown = solara.use_ref(None)
     shown.current = layout_key(session, parts)
@@ -591,7 +591,7 @@ def SimulationView(session: Session, version: solara.Reactive, more: solara.Reac
             key = layout_key(session, parts)
             if key != shown.current:  # a new run, an error: the layout changes
                 shown.current = key
-                set_layout(key)
+                set_layouts(lambda count: count + 1)
         unsubscribe = version.subscribe(on_version)
 
         def cleanup():

@@ -69,12 +69,14 @@ def rgb_png(rgba: np.ndarray, level: int = 1) -> bytes:
     filter and zlib's fastest level. Lossless, so the same pixels as Pillow's PNG, and about 5x
     faster to make for a chart (Pillow tries a filter per row, which flat-coloured line charts do
     not need; they compress to about the same size without)."""
+    from PIL import Image
+
     height, width = rgba.shape[:2]
+    rgb = Image.frombuffer("RGBA", (width, height), np.ascontiguousarray(rgba), "raw", "RGBA", 0,
+                           1).convert("RGB").tobytes()  # faster than numpy's strided copy
     raw = np.empty((height, 1 + 3 * width), dtype=np.uint8)
     raw[:, 0] = 0  # each row: filter type 0 (none), then its RGB bytes
-    pixels = raw[:, 1:]
-    pixels.shape = (height, width, 3)  # a view (raises rather than copy)
-    pixels[...] = rgba[:, :, :3]
+    raw[:, 1:] = np.frombuffer(rgb, dtype=np.uint8).reshape(height, 3 * width)
 
     def chunk(tag: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + tag + data
@@ -93,9 +95,10 @@ def _encode(canvas: FigureCanvasAgg, kind: str = "png") -> bytes:
     from PIL import Image
 
     width, height = canvas.get_width_height()
-    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    # RGBX: the RGBA buffer as it is, its alpha (all opaque) ignored: no conversion copy
+    image = Image.frombuffer("RGBX", (width, height), canvas.buffer_rgba(), "raw", "RGBX", 0, 1)
     buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="jpeg", quality=90)
+    image.save(buffer, format="jpeg", quality=90)
     return buffer.getvalue()
 
 

@@ -220,6 +220,66 @@ def test_step_advances_the_model_and_the_counter():
     assert len(frame) == 4, "one row per week including week 0"
 
 
+def test_a_new_week_updates_the_pictures_and_numbers_without_rendering_the_page():
+    """Each Step replaces every picture and the numbers in place; no component of the page renders
+    again for it (a render walks the whole page, which cost more than drawing)."""
+    rc, session = render()
+    click(rc, "Step")
+    renders = rc.render_count
+    images = rc.find(widgets.Image).widgets
+    pictures = [w.value for w in images]
+    numbers = [t for t in html_texts(rc) if 'class="cp-tile"' in t]
+    for week in (2, 3):
+        click(rc, "Step")
+        assert week_shown(rc) == [f"Week {week}"]
+    assert rc.render_count == renders, "a week rendered the page's components"
+    assert rc.find(widgets.Image).widgets == images, "the same widgets, updated in place"
+    assert all(w.value != before and w.value for w, before in zip(images, pictures,
+                                                                    strict=True))
+    assert [t for t in html_texts(rc) if 'class="cp-tile"' in t] != numbers
+    click(rc, "Reset")  # a new run renders the layout again, with new widgets
+    assert rc.render_count > renders and week_shown(rc) == ["Week 0"]
+    assert all(w.comm is None for w in images), "the old run's widgets are closed"
+
+
+def test_more_charts_follow_the_weeks_and_are_closed_when_hidden():
+    rc, session = render()
+    shown = rc.find(widgets.Image).widgets
+    click(rc, "More charts below ▾")
+    more = [w for w in rc.find(widgets.Image).widgets if w not in shown]
+    assert len(more) >= 8, len(more)
+    before = [w.value for w in more]
+    click(rc, "Step")
+    assert all(w.value != b for w, b in zip(more, before, strict=True))
+    click(rc, "Hide more charts")
+    assert len(rc.find(widgets.Image).widgets) == 5
+    assert all(w.comm is None for w in more), "hidden charts are closed, not drawn each week"
+    click(rc, "Step")
+    assert week_shown(rc) == ["Week 2"]
+
+
+def test_a_picture_that_cannot_be_drawn_shows_why_and_the_rest_goes_on(monkeypatch):
+    from coprosim.dashboards.figures import ChartPicture
+
+    rc, session = render()
+    original = ChartPicture.draw
+
+    def broken(self, series):
+        if self.spec.key == "trust" and len(next(iter(series[0].values()))) > 2:
+            raise ValueError("no ink")
+        return original(self, series)
+
+    monkeypatch.setattr(ChartPicture, "draw", broken)
+    click(rc, "Step")
+    click(rc, "Step")
+    shown = alerts(rc, "error")
+    assert any("Could not draw this picture: ValueError: no ink" in e for e in shown), shown
+    assert week_shown(rc) == ["Week 2"] and len(rc.find(widgets.Image).widgets) == 4
+    monkeypatch.undo()
+    click(rc, "Step")
+    assert not alerts(rc, "error") and len(rc.find(widgets.Image).widgets) == 5
+
+
 def test_choosing_a_scenario_starts_that_regime():
     rc, session = render()
     rc.find(v.Select, label="Scenario").widget.v_model = scenario_label("npm")

@@ -72,3 +72,20 @@ def test_charts_follow_the_metrics_the_model_reports():
     for spec in KEY_CHARTS:
         for line in spec.lines:
             assert line.metric in everything, f"key chart {spec.key} needs {line.metric}"
+
+
+def test_a_chart_picture_is_a_lossless_png_of_the_drawn_chart():
+    """The fast PNG writer keeps every pixel of what matplotlib drew (no legibility lost)."""
+    import io
+
+    from PIL import Image
+
+    session = _session(20)
+    picture = ChartPicture(KEY_CHARTS[3], session.snapshot().runs,
+                           [r.model.params for r in session.runs])
+    image = Image.open(io.BytesIO(picture.draw(session.snapshot().series)))
+    image.load()
+    drawn = np.asarray(picture.blitter.canvas.buffer_rgba())[:, :, :3]
+    assert image.mode == "RGB" and image.size == (drawn.shape[1], drawn.shape[0])
+    assert np.array_equal(np.asarray(image), drawn)
+    assert len(np.unique(drawn.reshape(-1, 3), axis=0)) > 20, "lines, labels and grid drawn"

@@ -17,10 +17,19 @@ everywhere, so a difference between scenarios is paired). The output explained i
 value (mean over the last ``end_share`` of steps, see ``experiments.analysis``), averaged over
 replications. Integer parameters are rounded when run; SALib analyses the unrounded design.
 Results go to ``results/<experiment>/sensitivity_<method>/`` and are resumable like a sweep.
+
+Precision warnings: an index whose 95% CI half-width is as large as the index itself (the interval
+reaches 0) cannot be told from zero at this sample size. Each one is named in the table (printed by
+``coprosim sensitivity`` and written to its markdown) with the sample size that would bring the
+half-width below the index: the half-width shrinks as 1/sqrt(N) (Saltelli et al. 2010; Morris
+1991 for trajectories), so N_needed = N x (half-width / index)^2, for Sobol rounded up to a power
+of 2 (Sobol' sequences need one), with the number of runs that would take. The CSV holds the same
+numbers (``S1_N_needed``, ``ST_N_needed``; ``mu_star_trajectories_needed``).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -118,13 +127,16 @@ def run_sensitivity(experiment: Experiment, method: str | None = None, metric: s
     frames = [_analyse(problem, x, y, settings, experiment.seed).assign(target=target)
               for target, y in y_by_target.items()]
     indices = pd.concat(frames, ignore_index=True)
+    runs_per_point = len(design.scenarios) * design.replications
+    notes = precision_warnings(indices, settings, runs_per_point)
     label = _label(settings)
     csv = out / f"indices_{label}.csv"
     indices.to_csv(csv, index=False)
-    table = _markdown(indices, settings)
+    table = _markdown(indices, settings, notes)
     storage.write_atomic(out / f"indices_{label}.md", table + "\n")
     figure = _plot(indices, settings, out / f"indices_{label}.png")
-    indices.attrs.update(table=table, csv=str(csv), figure=str(figure), failed=runs.attrs["failed"])
+    indices.attrs.update(table=table, csv=str(csv), figure=str(figure), failed=runs.attrs["failed"],
+                         warnings=[w for ws in notes.values() for w in ws])
     return indices
 
 
@@ -189,7 +201,68 @@ def _label(settings: dict) -> str:
     return settings["metric"]
 
 
-def _markdown(indices: pd.DataFrame, settings: dict) -> str:
+def _power_of_two_above(value: float) -> int:
+    """The smallest power of 2 strictly above ``value``."""
+    n = _power_of_two_from(value)
+    return n * 2 if n <= value else n
+
+
+def _power_of_two_from(value: float) -> int:
+    """The smallest power of 2 at least ``value``."""
+    return 1 << max(0, math.ceil(math.log2(value)))
+
+
+def precision_warnings(indices: pd.DataFrame, settings: dict, runs_per_point: int) -> dict[str, list[str]]:
+    """Warnings for indices whose 95% CI half-width is at least the index; adds N_needed columns.
+
+    Sobol: N_needed = N x (half-width / index)^2 rounded up to a power of 2 (above N), as the
+    half-width shrinks as 1/sqrt(N); runs = N_needed x (k + 2) x ``runs_per_point`` (scenarios x
+    replications). An index of zero or below cannot be told from zero at any N: the warning says
+    which N would bring the half-width to 0.05 instead. Morris: the same for the number of
+    trajectories r (runs = r x (k + 1) x ``runs_per_point``), for mu_star.
+
+    Returns:
+        Warnings per target (one line each); ``indices`` gains ``S1_N_needed`` and
+        ``ST_N_needed`` (Sobol) or ``mu_star_trajectories_needed`` (Morris), NaN where fine.
+    """
+    k = len(settings["ranges"])
+    notes: dict[str, list[str]] = {}
+    if settings["method"] == "sobol":
+        size, pairs, per = settings["samples"], (("S1", "S1_conf"), ("ST", "ST_conf")), k + 2
+        unit, rounding, at_least = "N", _power_of_two_above, _power_of_two_from
+    else:
+        size, pairs, per = settings["trajectories"], (("mu_star", "mu_star_conf"),), k + 1
+        unit, rounding = "trajectories", lambda v: max(math.ceil(v - 1e-9), size + 1)
+        at_least = lambda v: max(math.ceil(v - 1e-9), size)  # noqa: E731
+    for index, conf in pairs:
+        column = f"{index}_N_needed" if settings["method"] == "sobol" else f"{index}_trajectories_needed"
+        needed = []
+        for _, row in indices.iterrows():
+            value, half = float(row[index]), float(row[conf])
+            if not (math.isfinite(value) and math.isfinite(half)) or half <= 0 or value - half > 0:
+                needed.append(math.nan)
+                continue
+            name = f"{index} of {row['parameter']} ({row['target']})"
+            if value > 0:
+                n = rounding(size * (half / value) ** 2)
+                needed.append(n)
+                notes.setdefault(row["target"], []).append(
+                    f"WARNING {name}: {value:.3g} +- {half:.3g}, the 95% CI reaches 0: at {unit} = "
+                    f"{size} it cannot be told from zero. {unit} = {n} would bring the CI below "
+                    f"the index (half-width ~ 1/sqrt({unit})): {n * per * runs_per_point:,} runs.")
+            else:
+                n = at_least(size * (half / 0.05) ** 2) if half > 0.05 else size
+                needed.append(math.nan)
+                notes.setdefault(row["target"], []).append(
+                    f"WARNING {name}: {value:.3g} +- {half:.3g}, the estimate is not above zero: "
+                    f"at {unit} = {size} it cannot be told from zero, and no {unit} can be "
+                    f"worked out from it; {unit} = {n} would narrow the CI to +-0.05 "
+                    f"({n * per * runs_per_point:,} runs).")
+        indices[column] = needed
+    return notes
+
+
+def _markdown(indices: pd.DataFrame, settings: dict, notes: dict[str, list[str]] | None = None) -> str:
     if settings["method"] == "morris":
         title = ("Morris screening: mu_star (mean absolute elementary effect), mu_star_conf (its 95% CI "
                  "half-width), sigma (interactions or non-linearity)")
@@ -205,6 +278,8 @@ def _markdown(indices: pd.DataFrame, settings: dict) -> str:
         for _, row in order.iterrows():
             lines.append(f"| {row['parameter']} | " + " | ".join(f"{row[c]:.4g}" for c in cell) + " |")
         lines.append("")
+        for note in (notes or {}).get(target, []):
+            lines += [note, ""]
     return "\n".join(lines).rstrip()
 
 

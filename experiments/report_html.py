@@ -161,18 +161,16 @@ def _list(block: list[str]) -> str:
 
 
 def inline(text: str) -> str:
-    """Inline markup: code spans first (kept verbatim), then links, bold and italics."""
-    pieces = re.split(r"(`[^`]*`)", text)
-    out = []
-    for piece in pieces:
-        if len(piece) >= 2 and piece.startswith("`") and piece.endswith("`"):
-            out.append(f"<code>{html.escape(piece[1:-1])}</code>")
-            continue
-        piece = html.escape(piece, quote=False)
-        piece = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)",
-                       lambda m: f'<a href="{html.escape(m.group(2), quote=True)}">{m.group(1)}</a>',
-                       piece)
-        piece = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", piece)
-        piece = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", piece)
-        out.append(piece)
-    return "".join(out)
+    """Inline markup: code spans (kept verbatim), then links, bold and italics around them."""
+    codes: list[str] = []
+
+    def keep(match: re.Match) -> str:
+        codes.append(f"<code>{html.escape(match.group(1))}</code>")
+        return f"\x00{len(codes) - 1}\x00"
+
+    text = html.escape(re.sub(r"`([^`]*)`", keep, text), quote=False)
+    text = re.sub(r"\[([^\]]+)\]\(([^)\s]+)\)",
+                  lambda m: f'<a href="{html.escape(m.group(2), quote=True)}">{m.group(1)}</a>', text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+    text = re.sub(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", r"<em>\1</em>", text)
+    return re.sub("\x00(\\d+)\x00", lambda m: codes[int(m.group(1))], text)

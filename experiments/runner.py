@@ -513,6 +513,7 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
             kept for a resume.
     """
     out = Path(out) if out is not None else Path("results") / experiment.name
+    _check_buffering(runs_per_file, flush_seconds)
     runs = experiment.runs()
     manifest = _prepare(experiment, out, force)
     finished = storage.completed_runs(out)
@@ -528,8 +529,6 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
                                     else f"{executor.workers} local processes")
             storage.write_manifest(out, manifest)
             per_file = runs_per_file or automatic_runs_per_file(len(todo))
-            if not 1 <= int(per_file) <= 1_000_000:
-                raise ExperimentError(f"runs_per_file: must be in [1, 1000000], got {per_file}")
             manifest["runs_per_file"] = int(per_file)
             writer = storage.PartWriter(out, per_file, flush_seconds,
                                         {"experiment": experiment.name,
@@ -554,6 +553,17 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
         if ending != "infrastructure error":
             _finish(out, manifest, runs, ending)
     return _status_frame(runs, status, out, ending == "interrupted")
+
+
+def _check_buffering(runs_per_file, flush_seconds) -> None:
+    """One-line errors for the buffering options, before anything is written."""
+    if runs_per_file is not None and (isinstance(runs_per_file, bool)
+                                      or not isinstance(runs_per_file, int)
+                                      or not 1 <= runs_per_file <= 1_000_000):
+        raise ExperimentError(f"runs_per_file: must be an integer in [1, 1000000], got {runs_per_file!r}")
+    if (isinstance(flush_seconds, bool) or not isinstance(flush_seconds, int | float)
+            or not 0 <= flush_seconds <= 1e9):
+        raise ExperimentError(f"flush_seconds: must be a number of seconds in [0, 1e9], got {flush_seconds!r}")
 
 
 def automatic_runs_per_file(runs: int) -> int:

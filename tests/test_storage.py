@@ -227,3 +227,19 @@ def test_counts_stay_integers_across_parts(clean):
     for count in ("volunteers", "throughput", "innovations"):
         assert str(schema.field(count).type) == "int64"
         assert load_results(out)[count].dtype == "int64"
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("runs_per_file", 0, "runs_per_file: must be an integer in [1, 1000000], got 0"),
+    ("runs_per_file", 2.5, "runs_per_file: must be an integer in [1, 1000000], got 2.5"),
+    ("flush_seconds", -1, "flush_seconds: must be a number of seconds in [0, 1e9], got -1"),
+])
+def test_bad_buffering_options_are_one_line_errors_before_anything_is_written(tmp_path, option, value,
+                                                                              message):
+    from coprosim.experiments import ExperimentError
+
+    out = tmp_path / "out"
+    with pytest.raises(ExperimentError) as error:
+        run_experiment(load_experiment(experiment_file(tmp_path)), out=out, workers=1, progress=False,
+                       **{option: value})
+    assert str(error.value) == message and not out.exists()

@@ -931,13 +931,19 @@ def _wide(table: pd.DataFrame, conditions: list[str], cell, metrics: list[str]) 
 
 
 def _saturated_list(a: Analysis, limit: int = 25) -> list[str]:
-    rows = a.table[a.table["saturated"] != ""]
-    if rows.empty:
-        return ["", "§ Saturated: none (no metric has most runs ending at one value)."]
+    flagged = a.table[a.table["saturated"] != ""]
+    rows = flagged[~flagged["metric"].isin(LEDGER)]
+    ledger = sorted(set(flagged["metric"]) & set(LEDGER), key=list(LEDGER).index)
     items = [f"{r.metric} in `{r.condition}` ({r.saturated})" for r in rows.itertuples()]
     more = f"; and {len(items) - limit} more (column `saturated` of end_summary.csv)" \
         if len(items) > limit else ""
-    return ["", "§ Saturated: " + "; ".join(items[:limit]) + more + "."]
+    lines = ["", "§ Saturated: " + ("; ".join(items[:limit]) + more if items else
+                                    "none (no metric has most runs ending at one value)") + "."]
+    if ledger:
+        lines += ["", "§ on the ledger's rows (" + ", ".join(ledger) + "): those hours are the "
+                  "same in (almost) every run of a scenario — a fixed programme, or 0 where the "
+                  "rules have no such activity — not a ceiling."]
+    return lines
 
 
 def _sweep_section(a: Analysis) -> list[str]:

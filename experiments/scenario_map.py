@@ -31,6 +31,7 @@ The experiment file's ``[map]`` table::
     focus = "coproduction"     # the regime whose regions PRIM describes (default: the last)
     min_coverage = 0.5         # PRIM: the densest box holding at least this share of the cases
     mass_min = 0.05            # PRIM: smallest box, as a share of the points
+    prim_dims = 4              # PRIM looks at the metric's this many highest-scoring uncertainties
 
 A parameter on which the regimes differ (``coproduction_share``, or any override that is not the
 same in every regime) is never sampled: sampling it would erase the difference being mapped. By
@@ -63,7 +64,7 @@ from . import storage
 from .design import Experiment, ExperimentError, parameter_ranges, typed
 
 KEYS = ("regimes", "samples", "parameters", "groups", "exclude", "ranges", "metrics",
-        "main_metrics", "focus", "min_coverage", "mass_min")
+        "main_metrics", "focus", "min_coverage", "mass_min", "prim_dims")
 QP_SIGNIFICANT = 0.05     # a box limit is kept when its quasi-p value (Bryant and Lempert 2010) is below
 SMOOTHING = 0.18          # kernel bandwidth of the probability map, as a share of each axis
 
@@ -105,6 +106,7 @@ def map_settings(experiment: Experiment, samples: int | None = None) -> dict[str
             "main_metrics": main, "focus": focus,
             "min_coverage": _fraction(where, "map.min_coverage", table.get("min_coverage", 0.5)),
             "mass_min": _fraction(where, "map.mass_min", table.get("mass_min", 0.05), hi=0.5),
+            "prim_dims": _integer(where, "map.prim_dims", table.get("prim_dims", 4), 1, 1000),
             "left_out": {"differ between regimes": sorted(differing),
                          "fixed in the file": sorted(n for n in fixed - differing - set(ranges)
                                                      if _narrower(n))
@@ -332,7 +334,8 @@ def analyse_map(design: Experiment, settings: dict[str, Any], out: str | Path) -
     else:
         result.features = feature_scores(x, leads, settings["metrics"], design.seed)
         result.boxes = prim_boxes(x, leads, settings["focus"], settings["main_metrics"],
-                                  settings["min_coverage"], settings["mass_min"])
+                                  settings["min_coverage"], settings["mass_min"],
+                                  result.features, settings["prim_dims"])
     _write(result, design, x, leads, ends)
     return result
 
@@ -355,9 +358,9 @@ def end_table(design: Experiment, out: Path, metrics: list[str]) -> pd.DataFrame
 def lead_table(ends: pd.DataFrame, regimes: list[str], metrics: list[str]) -> pd.DataFrame:
     """Who leads at each point on each metric.
 
-    ``ends``: one row per run (scenario, point, replication and the metrics' end values). A point
-    counts for a metric when every regime has a value at every replication found at that point
-    (paired seeds). The leader has the best mean over the replications (``METRIC_INFO[metric].
+    ``ends``: one row per run (scenario, point, replication and the metrics' end values). A
+    replication counts at a point when every regime has a value there (paired seeds); a point
+    counts when one replication does (``replications`` says how many). The leader has the best mean over the replications (``METRIC_INFO[metric].
     better`` says whether higher or lower is better); exact ties are ``"tie"``. ``clear`` is True
     when the leader is also the best with every replication on its own.
 
@@ -373,9 +376,7 @@ def lead_table(ends: pd.DataFrame, regimes: list[str], metrics: list[str]) -> pd
         wide = ends.pivot_table(index=["point", "replication"], columns="scenario", values=metric,
                                 aggfunc="first", dropna=False)
         wide = wide.reindex(columns=regimes)
-        complete = wide.notna().all(axis=1)
-        good = complete.groupby(level="point").all()
-        wide = wide[complete & wide.index.get_level_values("point").isin(good[good].index)]
+        wide = wide[wide.notna().all(axis=1)]  # replications with every regime finished
         if wide.empty:
             continue
         score = sign * wide.to_numpy(dtype=float)
@@ -451,13 +452,18 @@ def _ema(module: str):
 
 
 def prim_boxes(x: pd.DataFrame, leads: pd.DataFrame, focus: str, metrics: list[str],
-               min_coverage: float = 0.5, mass_min: float = 0.05) -> pd.DataFrame:
+               min_coverage: float = 0.5, mass_min: float = 0.05,
+               features: pd.DataFrame | None = None, dims: int | None = None) -> pd.DataFrame:
     """PRIM boxes where ``focus`` leads, and where it does not, for each metric.
 
     PRIM (the EMA Workbench's ``analysis.prim.Prim``) peels the space towards the points of
     interest. Of its peeling trajectory we take the densest box that still holds at least
     ``min_coverage`` of the points of interest, then drop every limit whose quasi-p value
     (Bryant and Lempert 2010) is not below 0.05: what remains is a box the sample supports.
+    With ``features`` (from ``feature_scores``) PRIM sees only the metric's ``dims`` highest-scoring
+    uncertainties: with many uncertainties and a few hundred points it otherwise restricts a
+    dozen of them by chance, and no single limit of such a box is supported (the usual remedy in
+    scenario discovery: screen with feature scores first, then find boxes).
 
     Returns:
         One row per (metric, case, parameter limit), ``case`` "leads" or "does not lead":
@@ -471,14 +477,20 @@ def prim_boxes(x: pd.DataFrame, leads: pd.DataFrame, focus: str, metrics: list[s
         part = leads[leads["metric"] == metric].set_index("point")
         if part.empty:
             continue
+        columns = list(x.columns)
+        if features is not None and dims:
+            scored = features[features["metric"] == metric].sort_values("rank")
+            if len(scored):
+                columns = list(scored["parameter"].head(dims))
         # as floats: the EMA Workbench 2.5's pasting step fails on integer columns with pandas 2
-        xs = x.loc[part.index].reset_index(drop=True).astype(float)
+        xs = x.loc[part.index, columns].reset_index(drop=True).astype(float)
         wins = (part["leader"] == focus).to_numpy()
         for case, y in (("leads", wins), ("does not lead", ~wins)):
             box = _one_box(prim, xs, y.astype(int), min_coverage, mass_min)
             sentence = _sentence(focus, metric, case, box, float(y.mean()))
             common = {"metric": metric, "regime": focus, "case": case, **box["stats"],
-                      "base_rate": float(y.mean()), "sentence": sentence}
+                      "base_rate": float(y.mean()), "searched": ", ".join(columns),
+                      "sentence": sentence}
             if not box["limits"]:
                 rows.append({**common, "parameter": "", "low": None, "high": None, "qp": None})
             for limit in box["limits"]:
@@ -705,8 +717,9 @@ def _report(result: MapResult, design: Experiment, ranking: pd.DataFrame, rankin
         lines += [f"Not computed: {result.missing_extra}.", ""]
     else:
         lines += ["PRIM (Friedman and Fisher 1999) as used in scenario discovery (Bryant and "
-                  "Lempert 2010), from the EMA Workbench (Kwakkel 2017). Of each peeling "
-                  f"trajectory, the densest box holding at least {settings['min_coverage']:.0%} of "
+                  "Lempert 2010), from the EMA Workbench (Kwakkel 2017), over each metric's "
+                  f"{settings['prim_dims']} highest-scoring uncertainties (next section). Of each "
+                  f"peeling trajectory, the densest box holding at least {settings['min_coverage']:.0%} of "
                   "the points of interest; limits with a quasi-p value of 0.05 or more are "
                   "dropped. Density: share of the box's points where the case holds (95% CI); "
                   "coverage: share of all such points that the box holds; mass: share of the "
@@ -729,7 +742,9 @@ def _report(result: MapResult, design: Experiment, ranking: pd.DataFrame, rankin
             lines.append("")
     lines += ["## Which uncertainties decide the winner", "",
               f"Top five per metric by {ranking_kind}"
-              + (" (Jaxa-Rozen and Kwakkel 2018): the scores of one metric sum to 1."
+              + (" (Jaxa-Rozen and Kwakkel 2018): the scores of one metric sum to 1, so an "
+                 f"uncertainty that told nothing would score about 1/{len(settings['ranges'])} = "
+                 f"{1 / len(settings['ranges']):.3f}."
                  if result.features is not None else "."), ""]
     if result.features is None and result.missing_extra:
         lines += [f"Feature scoring not computed: {result.missing_extra}.", ""]

@@ -289,6 +289,7 @@ BAD = [  # (changes to the [map] table (None: remove the key), what the one-line
     ({"focus": '"hybrid"'}, "map.focus: must be one of the regimes (npm, coproduction), got 'hybrid'"),
     ({"min_coverage": "1.5"}, "map.min_coverage: must be a number in (0, 1], got 1.5"),
     ({"mass_min": "0"}, "map.mass_min: must be a number in (0, 0.5], got 0"),
+    ({"prim_dims": "0"}, "map.prim_dims: must be an integer in [1, 1000], got 0"),
 ]
 
 

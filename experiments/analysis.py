@@ -23,8 +23,9 @@ Definitions used throughout (and stated in every report's method note):
   metric's scale): a bound (e.g. hidden need 0) or a ceiling the model imposes (e.g. volunteers
   at their cap). Its differences say more about the ceiling than about the regime.
 - **Cost per need met** (derived): per run, the end value of ``cost`` over the end value of
-  ``public_value`` (staff hours per unit of need met), as in ``docs/where_each_regime_wins.py``;
-  runs with no need met (public value <= 0) are left out.
+  ``public_value`` (staff hours per unit of need met), the definition the regime map used
+  (``docs/where_each_regime_wins.py`` up to commit 66ce6e7); runs with no need met (public
+  value <= 0) are left out.
 - **Who is left behind**: citizens' wellbeing at the last sampled step, by resource quintile
   (Q1 = fewest resources); per run the quintile's mean, then mean and CI across replications.
 - **Along a sweep**: moving one grid axis from its first to its last value, at each combination
@@ -58,7 +59,7 @@ DIFFERENCE_METRICS = {
     "emergent_value": "it is gains less losses and can change sign",
     "equity_gap": "it is a gap (top minus bottom quintile) and can change sign",
 }
-# Derived in the report from stored columns (same definition as docs/where_each_regime_wins.py).
+# Derived in the report from stored columns (the definition docs/where_each_regime_wins.py used).
 DERIVED = {
     "cost_per_need_met": ("Paid staff hours per unit of need met: end-of-run cost / end-of-run "
                           "public_value of each run.",
@@ -865,8 +866,9 @@ def _method(a: Analysis) -> list[str]:
         "same value (a bound, or a ceiling such as the volunteer cap or staff motivation's "
         "baseline): differences there say more about the ceiling than about the rules.",
         "- **Cost per need met** (derived, not a model output): per run, end-of-run `cost` / "
-        "end-of-run `public_value`, in staff hours per unit of need met; the definition of "
-        "`docs/where_each_regime_wins.py`. Runs with no need met are left out.",
+        "end-of-run `public_value`, in staff hours per unit of need met (the ratio of the two "
+        "run-level end values, then mean and CI across runs). Runs with no need met are left "
+        "out.",
         "- **No clear difference**: the 95% CI of the paired difference covers zero. With several "
         "scenarios and metrics some clear differences arise by chance (about 1 in 20 when there "
         "is none); read the size, not only the sign.",

@@ -379,11 +379,12 @@ class CoproductionModel(mesa.Model):
         encounters = week["served"].nonzero()[0]
         wanted = u[_ROW["volunteer_wanted"]] < p.volunteer_demand
         total = week["durations"]["total"]
-        _, _, load = volunteering.match_to_encounters(ids, p.volunteer_hours, encounters, total,
-                                                      wanted, u[_ROW["volunteer_order"]])
+        chosen, volunteer_of, load = volunteering.match_to_encounters(
+            ids, p.volunteer_hours, encounters, total, wanted, u[_ROW["volunteer_order"]])
         stretch = min(1.0 + p.volunteer_overwork, max(1.0, load))
-        chosen, volunteer_of, _ = volunteering.match_to_encounters(
-            ids, p.volunteer_hours * stretch, encounters, total, wanted, u[_ROW["volunteer_order"]])
+        if stretch != 1.0:  # asked for more than their hours: volunteers stretch, up to a limit
+            chosen, volunteer_of, _ = volunteering.match_to_encounters(
+                ids, p.volunteer_hours * stretch, encounters, total, wanted, u[_ROW["volunteer_order"]])
         week["volunteer_input"] = np.zeros(p.n_citizens)
         week["volunteer_input"][chosen] = v["skill"][volunteer_of]
         week["volunteer_of"] = volunteer_of

@@ -419,17 +419,23 @@ class Picture:
         except Exception as exc:  # a drawing bug must show on the page, not blank it
             self.error = f"Could not draw this picture: {type(exc).__name__}: {exc}"
 
-    def paint(self, snap: Snapshot) -> None:
-        """Draw the snapshot's week, unless it is already shown."""
+    def render(self, snap: Snapshot):
+        """The picture of the snapshot's week (bytes, or an error message), or None if it is
+        already shown; ``show`` puts it on the page."""
         if self.draw is None or snap.week == self.week:
-            return
-        image = _draw(lambda: self.draw(snap))
+            return None
         self.week = snap.week
+        return _draw(lambda: self.draw(snap))
+
+    def show(self, image) -> None:
         if isinstance(image, bytes):
             self.error = None
             self.widget.value = image
-        else:
+        elif image is not None:
             self.error = image
+
+    def paint(self, snap: Snapshot) -> None:
+        self.show(self.render(snap))
 
     def close(self) -> None:
         self.widget.close()
@@ -504,12 +510,19 @@ class WeeklyParts:
                 self.hours.pop(index).close()
 
     def _paint(self, snap: Snapshot) -> None:
+        """Draw everything first, then send it: the browser gets the week's changes together
+        (one or two frames to lay out and paint instead of one per picture)."""
         suffix = " (both regimes)" if len(snap.runs) > 1 else ""
-        self.week.unsafe_innerHTML = f"Week {snap.week}{suffix}"
-        self.legend.unsafe_innerHTML = network_legend_html(snap)
-        self.headlines.unsafe_innerHTML = headlines_html(self.session, snap)
-        for picture in [*self.networks, *self.charts.values(), *self.hours.values()]:
-            picture.paint(snap)
+        week = f"Week {snap.week}{suffix}"
+        legend = network_legend_html(snap)
+        headlines = headlines_html(self.session, snap)
+        pictures = [*self.networks, *self.charts.values(), *self.hours.values()]
+        images = [picture.render(snap) for picture in pictures]
+        self.week.unsafe_innerHTML = week
+        self.legend.unsafe_innerHTML = legend
+        self.headlines.unsafe_innerHTML = headlines
+        for picture, image in zip(pictures, images, strict=True):
+            picture.show(image)
 
     def update(self) -> None:
         """Show the session's current week (called for every new week)."""
@@ -953,13 +966,17 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
             _html(f"<b>{TITLE}</b>", ["cp-caption"])
             with solara.Card(margin=0):
                 with solara.Row(gap="6px"):
+                    # no ripple: its half-second animation repaints the page in the browser
+                    # for every click (a third of the browser's work for a Step); the new
+                    # week on the page is the click's feedback
                     solara.Button("Step", on_click=on_step, color="primary",
-                                  disabled=playing.value or session.failed())
+                                  disabled=playing.value or session.failed(), ripple=False)
                     solara.Button("Pause" if playing.value else "Play",
                                   on_click=lambda: playing.set(not playing.value),
-                                  color="primary", disabled=session.failed() and not playing.value)
+                                  color="primary", disabled=session.failed() and not playing.value,
+                                  ripple=False)
                     solara.Button("Reset", on_click=lambda: apply(pending.value),
-                                  color="secondary")
+                                  color="secondary", ripple=False)
                 solara.SliderInt(f"Speed: {speed.value} weeks/s", value=speed,
                                  min=SPEED_RANGE[0], max=SPEED_RANGE[1], thumb_label=False)
                 PlaySpeed(playing, achieved)

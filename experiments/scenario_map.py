@@ -33,7 +33,8 @@ The experiment file's ``[map]`` table::
     mass_min = 0.05            # PRIM: smallest box, as a share of the points
     prim_dims = 4              # PRIM looks at the metric's this many highest-scoring uncertainties
 
-A parameter on which the regimes differ (``coproduction_share``, or any override that is not the
+The file's ``[sweep]``, if any, is not used: the map samples its own points. A parameter on
+which the regimes differ (``coproduction_share``, or any override that is not the
 same in every regime) is never sampled: sampling it would erase the difference being mapped. By
 default, parameters fixed in ``[base]`` or in a scenario are left out too. The design runs through
 ``run_experiment`` (resumable, process pool or Dask, Parquet in ``results/<experiment>/``); the
@@ -73,7 +74,11 @@ SMOOTHING = 0.18          # kernel bandwidth of the probability map, as a share 
 def map_settings(experiment: Experiment, samples: int | None = None) -> dict[str, Any]:
     """The ``[map]`` table validated; ``samples`` (the command line's --points) takes precedence."""
     where = experiment.path
-    table = experiment.map if experiment.map is not None else {}
+    table = experiment.map
+    if table is None:
+        raise ExperimentError(f"{where}: map: missing; add a [map] table (e.g. regimes = "
+                              f"[{', '.join(repr(s) for s in list(experiment.scenarios)[:2])}] "
+                              "and samples = 100; see experiments/regimes_map.toml)")
     if not isinstance(table, dict):
         raise ExperimentError(f"{where}: map: must be a table, got {table!r}")
     for key in table:

@@ -129,11 +129,13 @@ def test_shares_and_wilson_intervals_on_a_known_table():
     assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == pytest.approx(1.0)
 
 
-def test_an_incomplete_point_is_left_out():
+def test_an_incomplete_replication_or_point_is_left_out():
     ends = synthetic_ends()
     ends = ends[~((ends["point"] == 2) & (ends["scenario"] == "hybrid") & (ends["replication"] == 1))]
-    leads = lead_table(ends, ["npm", "hybrid", "coproduction"], ["public_value"])
-    assert 2 not in set(leads["point"]) and len(leads) == 5
+    ends = ends[~((ends["point"] == 3) & (ends["scenario"] == "npm"))]
+    leads = lead_table(ends, ["npm", "hybrid", "coproduction"], ["public_value"]).set_index("point")
+    assert 3 not in leads.index and len(leads) == 5  # no replication of point 3 has every regime
+    assert leads.loc[2, "replications"] == 1 and leads.loc[0, "replications"] == 2
 
 
 def test_prim_finds_the_deciding_parameter_on_a_synthetic_space():
@@ -310,6 +312,12 @@ def test_bad_map_keys_give_one_line_errors(tmp_path, changes, message):
     assert "\n" not in text
     assert text.startswith(str(path) + ": ")
     assert message in text
+
+
+def test_a_file_without_a_map_table_is_refused(tmp_path):
+    experiment = load_experiment(write(tmp_path, HEAD))
+    with pytest.raises(ExperimentError, match=r"map: missing; add a \[map\] table"):
+        map_settings(experiment)
 
 
 def test_the_good_map_table_of_these_tests_is_accepted(tmp_path):

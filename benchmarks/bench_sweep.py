@@ -6,7 +6,9 @@ weeks, agent samples every steps/4 weeks, as the comparison report takes them) t
 (a) as the bare model: plain processes (1, then 2) each running ``CoproductionModel(...).run(steps)``
     on its share of the same runs (same parameters, same seeds), no runner, nothing written;
 (b) through the runner (``run_experiment``) on 1, then 2 workers, everything written to disk;
-(c) their ratio (runner's whole-sweep rate / bare model's rate on the same cores, target >= 0.85),
+(c) their ratio (runner's whole-sweep rate / bare model's rate on the same cores, target >= 0.85;
+    ``--rounds`` rounds of bare model and runner back to back, alternating which goes first, and
+    the median ratio, so that changing load from other work favours neither side),
     the runner's overhead per run against the model's own time per run, and, measured in one
     process (so less disturbed by other load), where that overhead goes: building and labelling
     the result tables in the worker, sending them to the parent, and the parent's buffering and
@@ -22,7 +24,7 @@ N = 512 with second-order indices: N x (2D + 2) = 21,504 runs of 1,000 citizens 
 writes 21,504 runs' worth of results in the part-file layout (random numbers in the sweep's
 columns) and times the one-call loaders on it.
 
-    .venv/bin/python benchmarks/bench_sweep.py [--runs 200] [--citizens 1000] [--steps 150]
+    .venv/bin/python benchmarks/bench_sweep.py [--runs 100] [--rounds 2] [--citizens 1000] [--steps 150]
     .venv/bin/python benchmarks/bench_sweep.py --sobol --sample 600 [--workers 2]
     .venv/bin/python benchmarks/bench_sweep.py --sobol --full
     .venv/bin/python benchmarks/bench_sweep.py --load-test
@@ -159,55 +161,74 @@ def sweep(experiment, out: Path, workers: int) -> dict:
 
 
 # --- (c) where the runner's time goes, in one process --------------------------------------------
-def overhead_breakdown(experiment, runs: int = 10) -> dict[str, float]:
+def overhead_breakdown(experiment, runs: int = 6, repeats: int = 3) -> dict[str, float]:
     """Milliseconds per run: the model alone, the worker's extra work, the result's trip to the
-    parent (pickle both ways) and the parent's buffering and part writes, in this process."""
+    parent (pickle both ways) and the parent's buffering and part writes, in this process.
+
+    The model alone and the whole worker task (``runner.simulate``) are timed alternately on the
+    same runs, ``repeats`` times each, and the least disturbed (fastest) time of each is kept, so
+    that other load on the machine inflates neither side more than the other.
+    """
     from coprosim.model import CoproductionModel, Params
 
     maker = runner._TaskMaker(experiment)
     tasks = [maker(run) for run in experiment.runs()[:runs]]
-    model_s, simulate_s, pickle_s, results = [], [], [], []
-    for task in tasks:
-        began = time.perf_counter()
+
+    def model_alone(task) -> None:
         model = CoproductionModel(params=Params(**task["params"]), seed=task["seed"],
                                   scenario=task["scenario"])
         model.run(task["steps"])
         model.release()
-        model_s.append(time.perf_counter() - began)
-        began = time.perf_counter()
-        result = runner.simulate(task)
-        simulate_s.append(time.perf_counter() - began)
+
+    model_s, extra_s, pickle_s, results = [], [], [], []
+    for task in tasks:
+        alone = whole = float("inf")
+        for _ in range(repeats):
+            alone = min(alone, timed(lambda task=task: model_alone(task)))
+            began = time.perf_counter()
+            result = runner.simulate(task)
+            whole = min(whole, time.perf_counter() - began)
+        model_s.append(alone)
+        extra_s.append(whole - alone)
         began = time.perf_counter()
         result = pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         pickle.loads(pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL))
         pickle_s.append(time.perf_counter() - began)
         results.append(result)
-    with tempfile.TemporaryDirectory(prefix="bench_write_") as tmp:
-        writer = storage.PartWriter(Path(tmp), len(results), 1e9)
-        began = time.perf_counter()
-        for result in results:
-            writer.add(result["run_id"], result["metrics"], result["agents"], result["run"])
-        writer.flush()
-        write_s = (time.perf_counter() - began) / len(results)
-    model = statistics.median(model_s)
-    return {"model": 1000 * model, "worker extra": 1000 * (statistics.median(simulate_s) - model),
+    write_s = float("inf")
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory(prefix="bench_write_") as tmp:
+            writer = storage.PartWriter(Path(tmp), len(results), 1e9)
+            began = time.perf_counter()
+            for result in results:
+                writer.add(result["run_id"], result["metrics"], result["agents"], result["run"])
+            writer.flush()
+            write_s = min(write_s, (time.perf_counter() - began) / len(results))
+    return {"model": 1000 * statistics.median(model_s),
+            "worker extra": 1000 * statistics.median(extra_s),
             "transfer": 1000 * statistics.median(pickle_s), "parent write": 1000 * write_s}
 
 
-def report_comparison(bare: dict[int, float], swept: dict[int, dict], breakdown: dict | None) -> None:
-    print("\nrate (runs/s)        1 core/worker   2 cores/workers")
-    print(f"bare model           {bare[1]:>13.2f}   {bare[2]:>15.2f}")
-    print(f"runner, whole sweep  {swept[1]['rate']:>13.2f}   {swept[2]['rate']:>15.2f}")
-    print(f"runner, steady state {swept[1]['steady_rate']:>13.2f}   {swept[2]['steady_rate']:>15.2f}")
+def report_comparison(rounds: list[dict], breakdown: dict | None) -> None:
+    """Rates, the runner / bare ratio of each round (bare and runner timed back to back, so that
+    they see about the same load) and their median, overhead per run, memory, files."""
+    def median(w, key):
+        return statistics.median(r[w][key] for r in rounds)
+
+    print("\nrate (runs/s, median of rounds)  1 core/worker   2 cores/workers")
+    print(f"bare model                      {median(1, 'bare'):>13.2f}   {median(2, 'bare'):>15.2f}")
+    print(f"runner, whole sweep             {median(1, 'rate'):>13.2f}   {median(2, 'rate'):>15.2f}")
+    print(f"runner, steady state            {median(1, 'steady_rate'):>13.2f}   {median(2, 'steady_rate'):>15.2f}")
     for w in (1, 2):
-        ratio = swept[w]["rate"] / bare[w]
-        steady = swept[w]["steady_rate"] / bare[w]
-        overhead = w * (1 / swept[w]["rate"] - 1 / bare[w]) * 1000
-        print(f"{w} worker(s): runner / bare = {ratio:.2f} whole sweep, {steady:.2f} steady state "
-              f"(target >= 0.85); overhead {overhead:+.0f} ms per run against the model's "
-              f"{w * 1000 / bare[w]:.0f} ms (core-time per run)")
-    two = swept[2]
-    print(f"parallel efficiency of the runner on 2 workers: {two['rate'] / (2 * swept[1]['rate']):.2f}; "
+        ratios = [r[w]["rate"] / r[w]["bare"] for r in rounds]
+        steady = [r[w]["steady_rate"] / r[w]["bare"] for r in rounds]
+        overhead = [w * (1 / r[w]["rate"] - 1 / r[w]["bare"]) * 1000 for r in rounds]
+        print(f"{w} worker(s): runner / bare = {statistics.median(ratios):.2f} whole sweep "
+              f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)}), {statistics.median(steady):.2f} "
+              f"steady state (target >= 0.85); overhead {statistics.median(overhead):+.0f} ms per run "
+              f"against the model's {w * 1000 / median(w, 'bare'):.0f} ms (core-time per run)")
+    two = rounds[-1][2]
+    print(f"parallel efficiency of the runner on 2 workers: {median(2, 'rate') / (2 * median(1, 'rate')):.2f}; "
           f"memory of parent + workers {two['rss20'] / 2**20:.0f} MiB after 20 runs, "
           f"{two['rss_end'] / 2**20:.0f} MiB after {two['runs']} "
           f"({two['rss_end'] / two['rss20'] - 1:+.1%}); {two['files']} metrics files for {two['runs']} runs")
@@ -219,16 +240,29 @@ def report_comparison(bare: dict[int, float], swept: dict[int, dict], breakdown:
 
 def main_default(args) -> None:
     print(f"{args.runs} runs of {args.citizens} citizens x {args.steps} weeks, five presets, agent "
-          f"samples every {args.steps // 4} weeks; {psutil.cpu_count()} cores, load average "
-          f"{os.getloadavg()[0]:.1f} at the start")
+          f"samples every {args.steps // 4} weeks; {args.rounds} round(s); {psutil.cpu_count()} "
+          f"cores, load average {os.getloadavg()[0]:.1f} at the start")
+    rounds = []
     with tempfile.TemporaryDirectory(prefix="bench_sweep_") as tmp:
         folder = Path(tmp)
         experiment = load_experiment(experiment_file(folder, args.runs, args.citizens, args.steps))
         jobs = jobs_of(experiment)
-        bare = {w: bare_rate(jobs, w) for w in (1, 2)}
-        swept = {w: sweep(experiment, folder / f"out{w}", w) for w in (1, 2)}
+        for r in range(args.rounds):
+            result = {}
+            for w in (1, 2):
+                out = folder / f"out{r}_{w}"
+                if r % 2 == 0:  # alternate which goes first, so a trend in load favours neither
+                    bare = bare_rate(jobs, w)
+                    swept = sweep(experiment, out, w)
+                else:
+                    swept = sweep(experiment, out, w)
+                    bare = bare_rate(jobs, w)
+                result[w] = {**swept, "bare": bare}
+                print(f"round {r + 1}, {w} worker(s): bare {bare:.2f} runs/s, runner {swept['rate']:.2f} "
+                      f"runs/s (load average {os.getloadavg()[0]:.1f})", flush=True)
+            rounds.append(result)
         breakdown = overhead_breakdown(experiment)
-    report_comparison(bare, swept, breakdown)
+    report_comparison(rounds, breakdown)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
 
 
@@ -312,9 +346,11 @@ def main_load_test(args) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--citizens", type=int, default=1000)
     parser.add_argument("--steps", type=int, default=150)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds of (bare model, runner) back to back; the median ratio is reported")
     parser.add_argument("--sobol", action="store_true", help="time the 20-parameter Sobol design")
     parser.add_argument("--sample", type=int, default=600, help="--sobol: runs to time (projected)")
     parser.add_argument("--full", action="store_true", help="--sobol: run every one of the 21,504 runs")
@@ -325,7 +361,7 @@ def main() -> int:
     args = parser.parse_args()
     for name, value, low in (("--runs", args.runs, 5), ("--citizens", args.citizens, 10),
                              ("--steps", args.steps, 1), ("--sample", args.sample, 1),
-                             ("--workers", args.workers, 1)):
+                             ("--workers", args.workers, 1), ("--rounds", args.rounds, 1)):
         if value < low:
             parser.error(f"{name}: must be at least {low}, got {value}")
     if args.load_test:

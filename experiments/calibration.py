@@ -843,7 +843,12 @@ def write_report(calibration: Calibration, out: Path, executor, say) -> dict[str
     fit.to_csv(out / "fit.csv", index=False)
     figures = {"posterior": _plot_posterior(frame, weights, calibration, table, out / "posterior.png"),
                "fit": _plot_fit(fit, out / "fit.png")}
-    text = _report_text(calibration, table, fit, populations, t_last, figures)
+    ess = []
+    for t in range(t_last + 1):
+        _, w = history.get_distribution(m=0, t=t)
+        w = np.asarray(w, dtype=float)
+        ess.append(float(w.sum() ** 2 / (w ** 2).sum()))  # effective sample size (Kish)
+    text = _report_text(calibration, table, fit, populations, t_last, figures, ess)
     path = out / "report.md"
     temporary = path.with_name(".report.md.tmp")
     temporary.write_text(text, encoding="utf-8")
@@ -857,7 +862,7 @@ def _f(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _report_text(calibration, table, fit, populations, t_last, figures) -> str:
+def _report_text(calibration, table, fit, populations, t_last, figures, ess) -> str:
     lines = [f"# Calibration: {calibration.name}", ""]
     if calibration.description:
         lines += [calibration.description, ""]
@@ -868,13 +873,22 @@ def _report_text(calibration, table, fit, populations, t_last, figures) -> str:
         f"for {calibration.weeks} weeks with one seed (paired), measured after week "
         f"{calibration.warm_up}. Distance: root mean square of (simulated − target) / tolerance. "
         f"Targets file: `{calibration.path}`; seed {calibration.seed}.", "",
-        "## Generations", "", "| generation | threshold | draws | accepted |", "|---|---|---|---|"]
+        "## Generations", "",
+        "| generation | threshold | draws | accepted | effective sample size |", "|---|---|---|---|---|"]
     for _, row in populations.iterrows():
         if row["t"] < 0:
             continue
-        lines.append(f"| {int(row['t']) + 1} | {_f(float(row['epsilon']))} | {int(row['samples'])} | "
-                     f"{int(row['particles'])} |")
-    lines += ["", f"Posterior: generation {t_last + 1}.", "",
+        t = int(row["t"])
+        lines.append(f"| {t + 1} | {_f(float(row['epsilon']))} | {int(row['samples'])} | "
+                     f"{int(row['particles'])} | {ess[t]:.1f} |")
+    lines += ["", f"Posterior: generation {t_last + 1}."]
+    n = int(populations.loc[populations["t"] == t_last, "particles"].iloc[0])
+    if ess[t_last] < 0.2 * n:
+        lines += ["", f"**Warning: the weights are degenerate** (effective sample size {ess[t_last]:.1f} "
+                  f"of {n} particles): a few particles carry the posterior, so its medians and "
+                  "intervals rest on them. Run more particles or generations (--resume) before "
+                  "adopting any value."]
+    lines += ["",
               "## Targets: the defaults and the fitted model", "",
               f"Mean and 90% interval over {calibration.default_seeds} runs at the defaults and over "
               f"{calibration.predictive_draws} draws from the posterior, each run again with a fresh "

@@ -104,7 +104,7 @@ def test_report_has_targets_posterior_and_misfits(toy_run):
     assert (predictive["kind"] == "posterior").sum() == calibration.predictive_draws
     assert (predictive["kind"] == "defaults").sum() == calibration.default_seeds
     assert (predictive["kind"] == "proposed").sum() == calibration.default_seeds
-    assert "fits at proposed" in text
+    assert "fits at proposed" in text and "effective sample size" in text
 
 
 def test_a_resumed_calibration_equals_an_uninterrupted_one(tmp_path, toy_value):

@@ -10,6 +10,11 @@ controls; the network or the twin networks; the headline numbers; the four key c
 grows with a larger window; more charts open below on request. Settings live in the address
 bar, so a link or a reload reproduces the setup (and replays to the week it was paused at).
 A ``dashboards/lessons.py`` with a list ``LESSONS`` adds a Lessons tab (see ``LessonsView``).
+
+A new week does not render the page again: the parts that change every week (the week, the
+pictures, the network's counts, the headline numbers) are widgets held for the life of a run and
+updated in place (``WeeklyParts``), so a Step costs the model's step, the drawing and a few small
+messages to the browser.
 """
 
 from __future__ import annotations
@@ -184,8 +189,8 @@ def Prose(text: str):
 
 
 def _html(text: str, classes: list[str] | None = None, tag: str = "div"):
-    """Raw HTML as a widget element (no component layer: the simulation view re-renders weekly,
-    and fewer components make a faster week)."""
+    """Raw HTML as a widget element (no component layer: fewer components make a faster render
+    of the page)."""
     return solara.widgets.HTML.element(tag=tag, unsafe_innerHTML=text,
                                        attributes={"class": " ".join(classes or [])})
 
@@ -1032,7 +1037,7 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
                     with _div("cp-tabbody"):
                         SimulationView(session, version, more)
                 # the other tabs are built only while shown: every element on the page
-                # costs time each week (the whole tree is reconciled)
+                # costs time whenever the page renders (Solara walks the whole tree)
                 with solara.lab.Tab("Explain the ideas"):
                     if tab.value == 1:
                         with _div("cp-tabbody", "height: calc(100vh - 50px)"):

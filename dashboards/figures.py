@@ -3,7 +3,7 @@
 Each picture keeps one Figure for the life of a run. What does not change from week to week
 (edges, axes, y-ticks, spines) is rendered once into a background; a new week restores that
 background and draws only the changing artists on it (matplotlib "blitting" on the Agg canvas),
-then encodes a PNG. The time axis grows a year at a time, and its tick labels and grid lines are
+then encodes a PNG (``rgb_png``; the network as a JPEG). The time axis grows a year at a time, and its tick labels and grid lines are
 drawn with the lines, so a new year does not redraw the background either. A y-range is fixed
 from the start ([0, 1] for shares and means, a generous range derived from the run's parameters
 for the rest, see ``metric_ranges``) and grows only if the data leave it, which redraws that one

@@ -7,6 +7,7 @@ The core (model, command line, local batch experiments, comparisons) needs no ex
 - ``analysis``: global sensitivity analysis with SALib (``coprosim sensitivity``)
 - ``ema``: the EMA Workbench adapter (``coprosim.experiments.ema``)
 - ``notebook``: progress bars and widgets in Jupyter
+- ``calibration``: ABC-SMC calibration with pyabc (``coprosim calibrate``)
 - ``all``: every one of them
 """
 
@@ -21,6 +22,7 @@ EXTRAS = {
     "analysis": "sensitivity analysis (SALib)",
     "ema": "the EMA Workbench adapter",
     "notebook": "Jupyter widgets",
+    "calibration": "calibration (pyabc)",
 }
 
 

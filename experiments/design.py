@@ -193,8 +193,20 @@ SHIPPED = Path(__file__).resolve().parent  # the experiment files installed with
 
 
 def shipped_experiments() -> dict[str, Path]:
-    """The experiment files that come with coprosim, by name (file name without ``.toml``)."""
-    return {path.stem: path for path in sorted(SHIPPED.glob("*.toml"))}
+    """The experiment files that come with coprosim, by name (file name without ``.toml``).
+
+    Calibration targets files (a top-level ``[calibration]`` table, read by ``coprosim
+    calibrate``) ship in the same folder but are not experiments.
+    """
+    return {path.stem: path for path in sorted(SHIPPED.glob("*.toml"))
+            if not _is_targets_file(path)}
+
+
+def _is_targets_file(path: Path) -> bool:
+    try:
+        return "calibration" in tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
 
 
 def shipped_experiment(name: str) -> Path:

@@ -96,10 +96,10 @@ def check_wheel_contents(wheel: Path) -> None:
                for n in names), "LICENSE missing from the wheel"
     meta = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("dist-info/METADATA"))).decode()
     assert "Requires-Python: >=3.11" in meta
-    for extra in ("dashboard", "dask", "analysis", "ema", "notebook", "all"):
+    for extra in ("dashboard", "dask", "analysis", "ema", "notebook", "calibration", "all"):
         assert f"Provides-Extra: {extra}" in meta, extra
     core = [line for line in meta.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
-    for heavy in ("solara", "dask", "SALib", "ema_workbench"):
+    for heavy in ("solara", "dask", "SALib", "ema_workbench", "pyabc"):
         assert not any(heavy.lower() in line.lower() for line in core), f"{heavy} is a core dependency"
     for version in ("3.11", "3.12", "3.13"):
         assert f"Programming Language :: Python :: {version}" in meta

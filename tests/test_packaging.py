@@ -92,6 +92,7 @@ sys.meta_path.insert(0, Block())
     ("distributed", ["sweep", "smoke", "--dask", "local:1"], "dask"),
     ("SALib", ["sensitivity", "sensitivity_example"], "analysis"),
     ("solara", ["dashboard", "--port", "8799"], "dashboard"),
+    ("pyabc", ["calibrate", "calibration_targets"], "calibration"),
 ])
 def test_missing_extra_is_one_line_naming_it(tmp_path, blocked, command, extra):
     """Without an extra installed, the command says which extra to install (exit 2, one line)."""

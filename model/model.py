@@ -340,7 +340,6 @@ class CoproductionModel(mesa.Model):
         ceiling = regular + self.mode_share * p.overtime_max * week["capacity"]
         pending = asking.copy()
         pending[reached] = False
-        voice = c["resources"] * c["efficacy"]
         served_parts, used = [reached], np.zeros(2)
         for mode in (CUSTOMER, COCREATING):
             cases = (pending & (cocreating == bool(mode))).nonzero()[0]
@@ -348,7 +347,8 @@ class CoproductionModel(mesa.Model):
                 continue
             dur = total[cases]
             priority = allocation.queue_priority(
-                c["need"][cases], c["waiting"][cases], voice[cases], 1.0 - dur / dur.max(),
+                c["need"][cases], c["waiting"][cases], c["resources"][cases] * c["efficacy"][cases],
+                1.0 - dur / dur.max(),
                 self.rules["voice in the queue"][mode],
                 self.rules["need (not arrival) in the queue"][mode], self.pressure[mode])
             served, used[mode] = allocation.serve_in_order(cases, priority, dur, ceiling[mode],
@@ -527,7 +527,7 @@ class CoproductionModel(mesa.Model):
         available = week["capacity"]
         workload = week["demand"] / week["encounter_hours"] if week["encounter_hours"] > 0 else 3.0
         s["hours_worked"] = s["capacity"] * (sum(week["worked"].values()) / max(available, 1e-12))
-        strain = p.role_strain * (1.0 - s["coproduction_skill"]) * float(week["failed"].sum()) / m
+        strain = p.role_strain * (1.0 - s["coproduction_skill"]) * np.count_nonzero(week["failed"]) / m
         staff.update_burnout(s["burnout"], workload, p.burnout_rate, p.burnout_recovery, strain)
         staff.update_motivation(s["motivation"], float(np.dot(self.mode_share, self.pressure)),
                                 p.motivation_baseline, p.motivation_recovery, p.crowding_out,
@@ -595,7 +595,7 @@ class CoproductionModel(mesa.Model):
         wellbeing = c["wellbeing"]
         withdrawn = c["withdrawn"]
         with_need = c["need"] > p.need_threshold
-        in_need = int((week["asking"] | (withdrawn & with_need)).sum())
+        in_need = np.count_nonzero(week["asking"] | (withdrawn & with_need))
         served = week["served"]
         ledger = costs.ledger(week["worked"], week["capacity"], week["overtime"],
                               p.overtime_premium, week["hires"], p.hiring_cost, n)
@@ -612,7 +612,7 @@ class CoproductionModel(mesa.Model):
         self.metrics = {
             "public_value": public_value,
             "emergent_value": emergent,
-            "participation_rate": float(week["took_part"].sum()) / in_need if in_need else 0.0,
+            "participation_rate": np.count_nonzero(week["took_part"]) / in_need if in_need else 0.0,
             "volunteers": float(len(self.volunteers)),
             "mean_trust": mean(c["trust"]),
             "mean_efficacy": mean(c["efficacy"]),
@@ -625,7 +625,7 @@ class CoproductionModel(mesa.Model):
             "staff_turnover": week["hires"] / len(self.staff_members),
             "cost": cost,
             "value_per_cost": public_value / cost if cost > 0 else 0.0,
-            "throughput": float(served.sum()),
+            "throughput": float(held.size),
             "innovations": float(self.innovations),
             "social_cost": social,
             "waiting_time": mean(week["waited"]) if week["waited"].size else 0.0,

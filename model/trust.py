@@ -23,6 +23,8 @@ def revert_trust(trust, baseline, reversion):
 
 def lose_trust_after_failure(trust, efficacy, failed, loss):
     """An encounter that went wrong costs the citizen trust and efficacy (co-destruction)."""
+    if not failed.any():
+        return
     trust[failed] -= loss * trust[failed]
     efficacy[failed] -= loss * efficacy[failed]
 

@@ -161,39 +161,31 @@ def sweep(experiment, out: Path, workers: int) -> dict:
 
 
 # --- (c) where the runner's time goes, in one process --------------------------------------------
-def overhead_breakdown(experiment, runs: int = 6, repeats: int = 3) -> dict[str, float]:
-    """Milliseconds per run: the model alone, the worker's extra work, the result's trip to the
-    parent (pickle both ways) and the parent's buffering and part writes, in this process.
-
-    The model alone and the whole worker task (``runner.simulate``) are timed alternately on the
-    same runs, ``repeats`` times each, and the least disturbed (fastest) time of each is kept, so
-    that other load on the machine inflates neither side more than the other.
-    """
+def overhead_breakdown(experiment, runs: int = 6, repeats: int = 5) -> dict[str, float]:
+    """Milliseconds per run, in this process: the model (set-up and run), the worker's extra work
+    (the result tables: ``runner.result_tables``), the result's trip to the parent (pickle both
+    ways) and the parent's buffering and part writes. Each extra step is timed ``repeats`` times on
+    the same finished model and the least disturbed (fastest) time kept."""
     from coprosim.model import CoproductionModel, Params
 
     maker = runner._TaskMaker(experiment)
-    tasks = [maker(run) for run in experiment.runs()[:runs]]
-
-    def model_alone(task) -> None:
-        model = CoproductionModel(params=Params(**task["params"]), seed=task["seed"],
-                                  scenario=task["scenario"])
-        model.run(task["steps"])
-        model.release()
-
-    model_s, extra_s, pickle_s, results = [], [], [], []
-    for task in tasks:
-        alone = whole = float("inf")
-        for _ in range(repeats):
-            alone = min(alone, timed(lambda task=task: model_alone(task)))
-            began = time.perf_counter()
-            result = runner.simulate(task)
-            whole = min(whole, time.perf_counter() - began)
-        model_s.append(alone)
-        extra_s.append(whole - alone)
+    model_s, tables_s, pickle_s, results = [], [], [], []
+    for run in experiment.runs()[:runs]:
+        task = maker(run)
         began = time.perf_counter()
-        result = pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-        pickle.loads(pickle.dumps(task, protocol=pickle.HIGHEST_PROTOCOL))
-        pickle_s.append(time.perf_counter() - began)
+        params = Params(**task["params"])
+        model = CoproductionModel(params=params, seed=task["seed"], scenario=task["scenario"])
+        model.run(task["steps"])
+        model_s.append(time.perf_counter() - began)
+        tables_s.append(min(timed(lambda m=model, t=task, p=params: runner.result_tables(m, t, p))
+                            for _ in range(repeats)))
+        metrics, agents, row = runner.result_tables(model, task, params)
+        model.release()
+        result = {"run_id": task["run_id"], "ok": True, "metrics": metrics, "agents": agents,
+                  "run": row}
+        pickle_s.append(min(timed(lambda r=result, t=task: (pickle.loads(pickle.dumps(r, protocol=5)),
+                                                            pickle.loads(pickle.dumps(t, protocol=5))))
+                            for _ in range(repeats)))
         results.append(result)
     write_s = float("inf")
     for _ in range(repeats):
@@ -204,8 +196,7 @@ def overhead_breakdown(experiment, runs: int = 6, repeats: int = 3) -> dict[str,
                 writer.add(result["run_id"], result["metrics"], result["agents"], result["run"])
             writer.flush()
             write_s = min(write_s, (time.perf_counter() - began) / len(results))
-    return {"model": 1000 * statistics.median(model_s),
-            "worker extra": 1000 * statistics.median(extra_s),
+    return {"model": 1000 * min(model_s), "worker extra": 1000 * statistics.median(tables_s),
             "transfer": 1000 * statistics.median(pickle_s), "parent write": 1000 * write_s}
 
 
@@ -233,9 +224,14 @@ def report_comparison(rounds: list[dict], breakdown: dict | None) -> None:
           f"{two['rss_end'] / 2**20:.0f} MiB after {two['runs']} "
           f"({two['rss_end'] / two['rss20'] - 1:+.1%}); {two['files']} metrics files for {two['runs']} runs")
     if breakdown:
-        extra = sum(v for k, v in breakdown.items() if k != "model")
-        print("in one process, per run: " + ", ".join(f"{k} {v:.1f} ms" for k, v in breakdown.items())
-              + f"; runner's work {extra:.1f} ms = {extra / breakdown['model']:.1%} of the model's time")
+        print_breakdown(breakdown)
+
+
+def print_breakdown(breakdown: dict[str, float]) -> None:
+    extra = sum(v for k, v in breakdown.items() if k != "model")
+    print("in one process, per run: " + ", ".join(f"{k} {v:.1f} ms" for k, v in breakdown.items())
+          + f"; runner's work {extra:.1f} ms = {extra / breakdown['model']:.1%} of the model's "
+          "time (model: fastest run)")
 
 
 def main_default(args) -> None:
@@ -356,6 +352,8 @@ def main() -> int:
     parser.add_argument("--full", action="store_true", help="--sobol: run every one of the 21,504 runs")
     parser.add_argument("--no-bare", action="store_true", help="--sobol: skip timing the bare model")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--breakdown", action="store_true",
+                        help="only the in-process breakdown of the runner's work per run")
     parser.add_argument("--load-test", action="store_true",
                         help="time load_runs/load_results on 21,504 runs' worth of part files")
     args = parser.parse_args()
@@ -364,7 +362,11 @@ def main() -> int:
                              ("--workers", args.workers, 1), ("--rounds", args.rounds, 1)):
         if value < low:
             parser.error(f"{name}: must be at least {low}, got {value}")
-    if args.load_test:
+    if args.breakdown:
+        with tempfile.TemporaryDirectory(prefix="bench_sweep_") as tmp:
+            path = experiment_file(Path(tmp), args.runs, args.citizens, args.steps)
+            print_breakdown(overhead_breakdown(load_experiment(path)))
+    elif args.load_test:
         main_load_test(args)
     elif args.sobol:
         main_sobol(args)

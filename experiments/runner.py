@@ -97,15 +97,22 @@ def _simulate(task: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame | None, 
     try:
         _maybe_inject_failure(task["run_id"])
         model.run(task["steps"])
-        frame = model.datacollector.get_model_vars_dataframe()[list(task["metrics"])]
-        frame = storage.integer_counts(frame.reset_index(drop=True))
-        frame.insert(0, "step", range(len(frame)))
-        agents = model.agent_dataframe()
-        agents = _label(agents, task) if len(agents) else None
-        return _label(frame, task), agents, storage.run_row(task, params.as_dict(), _provenance())
+        return result_tables(model, task, params)
     finally:
         model.release()
         del model
+
+
+def result_tables(model, task: dict[str, Any], params) -> tuple[pd.DataFrame, pd.DataFrame | None,
+                                                                 dict[str, Any]]:
+    """A finished model's results as the runner stores them: per-step metrics and sampled agents,
+    each row labelled with its run, and the run's row of the runs table."""
+    frame = model.datacollector.get_model_vars_dataframe()[list(task["metrics"])]
+    frame = storage.integer_counts(frame.reset_index(drop=True))
+    frame.insert(0, "step", range(len(frame)))
+    agents = model.agent_dataframe()
+    agents = _label(agents, task) if len(agents) else None
+    return _label(frame, task), agents, storage.run_row(task, params.as_dict(), _provenance())
 
 
 def _provenance() -> dict[str, str]:

@@ -248,7 +248,7 @@ def precision_warnings(indices: pd.DataFrame, settings: dict, runs_per_point: in
                 needed.append(n)
                 notes.setdefault(row["target"], []).append(
                     f"WARNING {name}: {value:.3g} +- {half:.3g}, the 95% CI reaches 0: at {unit} = "
-                    f"{size} it cannot be told from zero. {unit} = {n} would bring the CI below "
+                    f"{size} it cannot be told from zero. {unit} = {n:,} would bring the CI below "
                     f"the index (half-width ~ 1/sqrt({unit})): {n * per * runs_per_point:,} runs.")
             else:
                 n = at_least(size * (half / 0.05) ** 2) if half > 0.05 else size
@@ -256,7 +256,7 @@ def precision_warnings(indices: pd.DataFrame, settings: dict, runs_per_point: in
                 notes.setdefault(row["target"], []).append(
                     f"WARNING {name}: {value:.3g} +- {half:.3g}, the estimate is not above zero: "
                     f"at {unit} = {size} it cannot be told from zero, and no {unit} can be "
-                    f"worked out from it; {unit} = {n} would narrow the CI to +-0.05 "
+                    f"worked out from it; {unit} = {n:,} would narrow the CI to +-0.05 "
                     f"({n * per * runs_per_point:,} runs).")
         indices[column] = needed
     return notes

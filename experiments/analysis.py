@@ -439,8 +439,10 @@ def _last_sampled_step(experiment: Experiment) -> int | None:
 def _load_agents_at(out: Path, step: int, experiment: Experiment) -> pd.DataFrame:
     import pyarrow.dataset as ds
 
-    folder = out / "agents"
-    files = sorted(str(f) for f in folder.glob("*.parquet")) if folder.is_dir() else []
+    from .storage import complete_files
+
+    # Only parts whose metrics part exists: a sweep killed between writes may leave an orphan.
+    files = [str(f) for f in complete_files(out, "agents")]
     if not files:
         return pd.DataFrame()
     table = ds.dataset(files, format="parquet").to_table(

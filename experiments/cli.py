@@ -186,7 +186,9 @@ def cmd_compare(args) -> int:
     summary = compare_results(experiment, runs.attrs["out"])
     print()
     print(headline_table(summary, experiment))
-    print(f"\nreport: {Path(runs.attrs['out']) / 'report.md'}")
+    out = Path(runs.attrs["out"])
+    html = out / "report.html"
+    print(f"\nreport: {out / 'report.md'}" + (f" (one file to share: {html})" if html.exists() else ""))
     return EXIT_SOME_FAILED if runs.attrs["failed"] else 0
 
 

@@ -696,7 +696,9 @@ def _drive(experiment: Experiment, out: Path, todo: list[Run], executor, status:
                     bar.update()
                     if on_result is not None:
                         on_result(finished, executor)
-                if writer.due():
+                    if writer.due():  # per result: a part never holds more than runs_per_file
+                        _flush(out, writer)
+                if writer.due():      # the oldest buffered run has waited flush_seconds
                     _flush(out, writer)
     finally:
         _flush(out, writer)

@@ -5,7 +5,8 @@ Python API (each returns pandas DataFrames):
 - ``load_experiment(path, replications=None, steps=None) -> Experiment``: read and validate a
   TOML experiment file; ``ExperimentError`` (one line, naming file and key) if it is bad.
   ``shipped_experiment(name)`` is the path of an experiment file that comes with coprosim
-  (``smoke``, ``policy_comparison``, ``coproduction_share_sweep``, ``sensitivity_example``).
+  (``smoke``, ``policy_comparison``, ``coproduction_share_sweep``, ``sensitivity_example``,
+  ``regimes_map``, ``sobol_20``).
 - ``run_experiment(experiment, out=None, workers=None, force=False, dask=None) -> DataFrame``:
   run (or resume) every run, streaming Parquet files to ``results/<name>/``; one row per run.
 - ``load_runs(out, value="end") -> DataFrame``: one row per run with every resolved parameter,

@@ -9,6 +9,8 @@ The experiment file names the parameters and their ranges in a ``[sensitivity]``
     trajectories = 10              # Morris: number of trajectories (runs: trajectories x (k + 1))
     levels = 4                     # Morris: grid levels
     samples = 64                   # Sobol: base sample N, a power of 2 (runs: N x (k + 2))
+    second_order = false           # Sobol: also the pairs' second-order indices S2
+                                   # (runs: N x (2k + 2); Saltelli 2002)
     [sensitivity.ranges]
     outreach_share = [0.0, 0.6]    # checked against the parameter's allowed range
 
@@ -43,7 +45,8 @@ from . import storage
 from .design import Experiment, ExperimentError, parameter_ranges, typed
 from .runner import run_experiment
 
-KEYS = ("method", "metric", "difference", "trajectories", "levels", "samples", "ranges")
+KEYS = ("method", "metric", "difference", "trajectories", "levels", "samples", "second_order",
+        "ranges")
 
 
 def sensitivity_settings(experiment: Experiment, method: str | None, metric: str | None,
@@ -82,8 +85,13 @@ def sensitivity_settings(experiment: Experiment, method: str | None, metric: str
     samples = _count(where, "samples", table.get("samples", 64), 2, 1_048_576)
     if method == "sobol" and samples & (samples - 1):
         raise ExperimentError(f"{where}: sensitivity.samples: must be a power of 2 for Sobol, got {samples}")
+    second_order = table.get("second_order", False)
+    if not isinstance(second_order, bool):
+        raise ExperimentError(f"{where}: sensitivity.second_order: must be true or false, "
+                              f"got {second_order!r}")
     return {"method": method, "metric": metric, "difference": difference, "ranges": ranges,
-            "trajectories": trajectories, "levels": levels, "samples": samples}
+            "trajectories": trajectories, "levels": levels, "samples": samples,
+            "second_order": second_order and method == "sobol"}
 
 
 def design_points(experiment: Experiment, settings: dict) -> tuple[dict, np.ndarray]:
@@ -99,8 +107,8 @@ def design_points(experiment: Experiment, settings: dict) -> tuple[dict, np.ndar
     else:
         from SALib.sample import sobol
 
-        x = sobol.sample(problem, settings["samples"], calc_second_order=False,
-                         seed=experiment.seed)
+        x = sobol.sample(problem, settings["samples"],
+                         calc_second_order=settings.get("second_order", False), seed=experiment.seed)
     return problem, x
 
 
@@ -127,16 +135,23 @@ def run_sensitivity(experiment: Experiment, method: str | None = None, metric: s
     frames = [_analyse(problem, x, y, settings, experiment.seed).assign(target=target)
               for target, y in y_by_target.items()]
     indices = pd.concat(frames, ignore_index=True)
+    pairs = pd.concat([f.attrs["S2"] for f in frames if "S2" in f.attrs], ignore_index=True) \
+        if settings.get("second_order") else None
     runs_per_point = len(design.scenarios) * design.replications
     notes = precision_warnings(indices, settings, runs_per_point)
     label = _label(settings)
     csv = out / f"indices_{label}.csv"
     indices.to_csv(csv, index=False)
     table = _markdown(indices, settings, notes)
+    if pairs is not None:
+        pairs.to_csv(out / f"indices_{label}_S2.csv", index=False)
+        table += "\n\n" + _pairs_markdown(pairs)
     storage.write_atomic(out / f"indices_{label}.md", table + "\n")
     figure = _plot(indices, settings, out / f"indices_{label}.png")
     indices.attrs.update(table=table, csv=str(csv), figure=str(figure), failed=runs.attrs["failed"],
                          warnings=[w for ws in notes.values() for w in ws])
+    if pairs is not None:
+        indices.attrs["S2"] = pairs
     return indices
 
 
@@ -145,6 +160,8 @@ def _design_experiment(experiment: Experiment, settings: dict, x: np.ndarray) ->
     points = tuple({n: typed(n, v) for n, v in zip(names, row, strict=True)} for row in x)
     size = settings["trajectories"] if settings["method"] == "morris" else settings["samples"]
     tag = f"sensitivity:{settings['method']}:{size}:{settings['levels']}"
+    if settings.get("second_order"):
+        tag += ":second_order"
     design = replace(experiment, axes=tuple(names), points=points, tag=tag)
     for scenario in design.scenarios:
         for i in range(len(points)):
@@ -188,11 +205,36 @@ def _analyse(problem: dict, x: np.ndarray, y: np.ndarray, settings: dict, seed: 
     else:
         from SALib.analyze import sobol
 
-        result = sobol.analyze(problem, y, calc_second_order=False, conf_level=0.95, seed=seed)
+        second = bool(settings.get("second_order"))
+        result = sobol.analyze(problem, y, calc_second_order=second, conf_level=0.95, seed=seed)
         columns = ["S1", "S1_conf", "ST", "ST_conf"]
     frame = pd.DataFrame({"parameter": problem["names"],
                           **{c: np.asarray(result[c], dtype=float) for c in columns}})
+    if settings["method"] == "sobol" and settings.get("second_order"):
+        names = problem["names"]
+        s2, s2_conf = np.asarray(result["S2"], float), np.asarray(result["S2_conf"], float)
+        frame.attrs["S2"] = pd.DataFrame(
+            [{"parameter": names[i], "with": names[j], "S2": s2[i, j], "S2_conf": s2_conf[i, j]}
+             for i in range(len(names)) for j in range(i + 1, len(names))])
     return frame
+
+
+def _pairs_markdown(pairs: pd.DataFrame, top: int = 10) -> str:
+    """Second-order indices: the pairs whose 95% CI stays above 0, else the largest, with a warning."""
+    pairs = pairs.assign(clear=pairs["S2"] - pairs["S2_conf"] > 0)
+    lines = ["## Sobol second-order indices S2 (interaction of two parameters), +- 95% CI half-width",
+             ""]
+    clear = pairs[pairs["clear"]].sort_values("S2", ascending=False)
+    shown = clear if len(clear) else pairs.sort_values("S2", ascending=False).head(top)
+    lines += ["| parameter | with | S2 | S2_conf |", "|---|---|---|---|"]
+    lines += [f"| {r['parameter']} | {r['with']} | {r['S2']:.4g} | {r['S2_conf']:.4g} |"
+              for _, r in shown.iterrows()]
+    lines.append("")
+    lines.append(f"{len(clear)} of {len(pairs)} pairs have a 95% CI above 0."
+                 + ("" if len(clear) else f" WARNING: no interaction can be told from zero at this "
+                    f"sample size; the {len(shown)} largest estimates are shown, not to be read as "
+                    f"effects."))
+    return "\n".join(lines)
 
 
 def _label(settings: dict) -> str:
@@ -228,7 +270,8 @@ def precision_warnings(indices: pd.DataFrame, settings: dict, runs_per_point: in
     k = len(settings["ranges"])
     notes: dict[str, list[str]] = {}
     if settings["method"] == "sobol":
-        size, pairs, per = settings["samples"], (("S1", "S1_conf"), ("ST", "ST_conf")), k + 2
+        size, pairs = settings["samples"], (("S1", "S1_conf"), ("ST", "ST_conf"))
+        per = 2 * k + 2 if settings.get("second_order") else k + 2
         unit, rounding, at_least = "N", _power_of_two_above, _power_of_two_from
     else:
         size, pairs, per = settings["trajectories"], (("mu_star", "mu_star_conf"),), k + 1

@@ -133,3 +133,42 @@ def test_the_command_line_prints_the_warnings(small_sobol):
     assert done.returncode == 0, done.stderr
     for line in indices.attrs["warnings"]:
         assert line in done.stdout
+
+
+def test_second_order_sobol_runs_n_times_2k_plus_2_and_reports_every_pair(tmp_path):
+    """second_order = true: Saltelli's design with the cross matrices (N x (2k + 2) points) and an
+    S2 table of every pair; the warnings count the runs of that design."""
+    from coprosim.experiments.sensitivity import run_sensitivity
+
+    text = textwrap.dedent(SMALL).replace("samples = 8\n", "samples = 8\nsecond_order = true\n")
+    text = text.replace("participation_cost = [0.2, 1.5]\n",
+                        "participation_cost = [0.2, 1.5]\nresource_inequality = [0.2, 1.6]\n")
+    path = tmp_path / "second.toml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    indices = run_sensitivity(load_experiment(path), out=out, workers=1, progress=False)
+    from coprosim.experiments import load_runs
+
+    assert len(load_runs(out)) == 8 * (2 * 3 + 2)
+    pairs = indices.attrs["S2"]
+    assert len(pairs) == 3 and set(map(frozenset, zip(pairs["parameter"], pairs["with"], strict=True))) == {
+        frozenset({"outreach_share", "participation_cost"}),
+        frozenset({"outreach_share", "resource_inequality"}),
+        frozenset({"participation_cost", "resource_inequality"})}
+    assert pairs["S2_conf"].gt(0).all()
+    assert "second-order indices S2" in indices.attrs["table"]
+    assert len(pd.read_csv(out / "indices_mean_wellbeing_S2.csv")) == 3
+    for line in indices.attrs["warnings"]:
+        if "N = " in line and "runs." in line and "would bring" in line:
+            n = int(line.split("would bring")[0].split("N = ")[-1].split()[0].replace(",", ""))
+            assert f"{n * (2 * 3 + 2):,} runs" in line
+
+
+def test_second_order_must_be_true_or_false(tmp_path):
+    from coprosim.experiments.design import ExperimentError
+    from coprosim.experiments.sensitivity import sensitivity_settings
+
+    path = tmp_path / "bad.toml"
+    path.write_text(textwrap.dedent(SMALL).replace("samples = 8\n", "samples = 8\nsecond_order = 2\n"))
+    with pytest.raises(ExperimentError, match=r"sensitivity.second_order: must be true or false, got 2"):
+        sensitivity_settings(load_experiment(path), None, None, None)

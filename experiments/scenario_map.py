@@ -62,7 +62,7 @@ from coprosim.model.params import GROUPS
 from coprosim._extras import MissingExtraError, require
 
 from . import storage
-from .design import Experiment, ExperimentError, parameter_ranges, typed
+from .design import Experiment, ExperimentError, end_window, parameter_ranges, typed
 
 KEYS = ("regimes", "samples", "parameters", "groups", "exclude", "ranges", "metrics",
         "main_metrics", "focus", "min_coverage", "mass_min", "prim_dims")
@@ -696,7 +696,7 @@ def _report(result: MapResult, design: Experiment, ranking: pd.DataFrame, rankin
     settings = result.settings
     regimes, focus = settings["regimes"], settings["focus"]
     n_citizens = design.params_for(regimes[0], 0).n_citizens
-    first = design.steps - max(1, math.ceil(design.analysis["end_share"] * design.steps)) + 1
+    first = end_window(design.steps, design.analysis["end_share"])
     complete = result.shares.groupby("metric", sort=False)["points"].first()
     lines = [f"# Where each regime leads: {design.name}", ""]
     if design.description:

@@ -62,7 +62,8 @@ from coprosim.model.params import GROUPS
 from coprosim._extras import MissingExtraError, require
 
 from . import storage
-from .design import Experiment, ExperimentError, end_window, parameter_ranges, typed
+from .design import Experiment, ExperimentError, _only, end_window, parameter_ranges, typed
+from .design import _table as _section
 
 KEYS = ("regimes", "samples", "parameters", "groups", "exclude", "ranges", "metrics",
         "main_metrics", "focus", "min_coverage", "mass_min", "prim_dims")
@@ -79,11 +80,7 @@ def map_settings(experiment: Experiment, samples: int | None = None) -> dict[str
         raise ExperimentError(f"{where}: map: missing; add a [map] table (e.g. regimes = "
                               f"[{', '.join(repr(s) for s in list(experiment.scenarios)[:2])}] "
                               "and samples = 100; see experiments/regimes_map.toml)")
-    if not isinstance(table, dict):
-        raise ExperimentError(f"{where}: map: must be a table, got {table!r}")
-    for key in table:
-        if key not in KEYS:
-            raise ExperimentError(f"{where}: map.{key}: unknown key; allowed: {', '.join(KEYS)}")
+    _only(where, "map", _section(where, "map", table), KEYS)
     scenarios = list(experiment.scenarios)
     regimes = table.get("regimes", scenarios)
     if (not isinstance(regimes, list) or len(regimes) < 2 or len(set(regimes)) != len(regimes)

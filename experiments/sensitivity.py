@@ -42,7 +42,7 @@ from coprosim.model import ParameterError
 from coprosim._extras import require
 
 from . import storage
-from .design import Experiment, ExperimentError, parameter_ranges, typed
+from .design import Experiment, ExperimentError, _only, _table, parameter_ranges, typed
 from .runner import run_experiment
 
 KEYS = ("method", "metric", "difference", "trajectories", "levels", "samples", "second_order",
@@ -57,11 +57,7 @@ def sensitivity_settings(experiment: Experiment, method: str | None, metric: str
     if table is None:
         raise ExperimentError(f"{where}: sensitivity: missing; add a [sensitivity] table with "
                               "ranges = {{ name = [low, high], ... }}")
-    if not isinstance(table, dict):
-        raise ExperimentError(f"{where}: sensitivity: must be a table, got {table!r}")
-    for key in table:
-        if key not in KEYS:
-            raise ExperimentError(f"{where}: sensitivity.{key}: unknown key; allowed: {', '.join(KEYS)}")
+    _only(where, "sensitivity", _table(where, "sensitivity", table), KEYS)
     method = method or table.get("method", "morris")
     if method not in ("morris", "sobol"):
         raise ExperimentError(f"{where}: sensitivity.method: must be morris or sobol, got {method!r}")

@@ -6,11 +6,12 @@ through ``Agent._ids``), and each run's per-step rows are aligned on the model's
 
 Executors:
 
-- ``LocalPool``: worker processes of an explicit *spawn* context (never the process-wide start
-  method, which coprosim leaves as the user had it), each with its own pipe. Nothing is shared
-  between workers, so stopping them can never leave a half-written message in a shared queue
-  (the race that could hang ``ProcessPoolExecutor`` at exit after Ctrl-C). A worker exits as soon
-  as its parent is gone: a killed sweep leaves no orphans.
+- ``LocalPool``: worker processes started afresh (never forked, and never through the
+  process-wide multiprocessing start method, which coprosim leaves as the user had it), each in a
+  process group of its own (a terminal's Ctrl-C reaches only the parent, which stops them) and
+  with its own pipe. Nothing is shared between workers, so stopping them can never leave a
+  half-written message in a shared queue (the race that could hang ``ProcessPoolExecutor`` at exit
+  after Ctrl-C). A worker exits as soon as its parent is gone: a killed sweep leaves no orphans.
 - ``DaskPool``: a dask.distributed cluster (``local:N`` starts a LocalCluster). It waits a bounded
   time for workers, and treats a lost scheduler or workers as an infrastructure error.
 
@@ -34,11 +35,12 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import multiprocessing
+import json
 import os
 import platform
 import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -46,6 +48,7 @@ import traceback
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection, Pipe
 from multiprocessing.connection import wait as wait_connections
 from pathlib import Path
 from typing import Any
@@ -152,13 +155,17 @@ def _maybe_inject_failure(run_id: str) -> None:
         raise InjectedFailure(f"{run_id}: failure injected by {FAILURE_HOOK} (test hook)")
 
 
-def _worker_main(conn) -> None:
-    """A local worker: run the tasks that arrive on ``conn`` until told to stop or orphaned."""
+def _worker_main(conn_fd: int, lifeline_fd: int, exit_fd: int) -> None:
+    """A local worker: run the tasks that arrive on its pipe until told to stop or orphaned.
+
+    Its three file descriptors come from ``_Worker``: the duplex pipe to the parent, the read end
+    of the parent's lifeline (end of file when the parent is gone, however it ends) and the write
+    end of its own exit line (held until it exits, so the parent sees it end).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # started blocked, see _Worker
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_with_parent, args=(parent.sentinel,), daemon=True).start()
+    del exit_fd  # held open, never written: closed by the operating system when this process ends
+    threading.Thread(target=_exit_with_parent, args=(lifeline_fd,), daemon=True).start()
+    conn = Connection(conn_fd)
     while True:
         try:
             task = conn.recv()
@@ -172,65 +179,83 @@ def _worker_main(conn) -> None:
             return
 
 
-def _exit_with_parent(sentinel) -> None:
-    wait_connections([sentinel])  # ready when the parent process ends, however it ends
+def _exit_with_parent(lifeline_fd: int) -> None:
+    """End the worker when its parent ends: the lifeline's only writer is the parent."""
+    with contextlib.suppress(OSError):
+        while os.read(lifeline_fd, 1):
+            pass
     os._exit(0)
+
+
+# A worker's command: the parent's interpreter and import path, then ``_worker_main``.
+_WORKER_BOOT = ("import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
+                "from coprosim.experiments.runner import _worker_main; "
+                "_worker_main(*map(int, sys.argv[2:5]))")
 
 
 # --- executors -----------------------------------------------------------------------------------
 class _Worker:
-    """One local worker process and its own duplex pipe."""
+    """One local worker process, in a process group of its own, and its own duplex pipe.
 
-    def __init__(self, context, index: int):
-        self.conn, child_end = context.Pipe(duplex=True)
-        self.process = context.Process(target=_worker_main, args=(child_end,), daemon=True,
-                                       name=f"coprosim-worker-{index}")
-        # Started with SIGINT blocked (inherited through exec): a Ctrl-C to the terminal's process
-        # group while the child imports coprosim is then discarded by the child, not a traceback.
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    Started as a plain child process (``subprocess``, not ``multiprocessing``) so that it can be
+    given its own process group before it runs a single instruction: a Ctrl-C at a terminal goes
+    to the terminal's foreground process group, so it reaches the sweep's parent, which stops the
+    workers itself, and never a worker that is still importing coprosim (where it would print a
+    KeyboardInterrupt traceback). Nothing of the user's ``__main__`` runs in a worker, so a script
+    without an ``if __name__ == "__main__":`` guard works.
+    """
+
+    def __init__(self, index: int):
+        self.index = index
+        self.conn, child_end = Pipe(duplex=True)
+        lifeline_read, self._lifeline = os.pipe()  # the parent holds the write end
+        self._exit_line, exit_write = os.pipe()  # the worker holds the write end
+        child_fds = (child_end.fileno(), lifeline_read, exit_write)
+        command = [sys.executable, *subprocess._args_from_interpreter_flags(), "-c", _WORKER_BOOT,
+                   json.dumps(sys.path), *map(str, child_fds)]
         try:
-            with _main_module_hidden():
-                self.process.start()
+            self.process = subprocess.Popen(command, pass_fds=child_fds, process_group=0,
+                                            stdin=subprocess.DEVNULL)
+        except BaseException:
+            self.conn.close()
+            os.close(self._lifeline)
+            os.close(self._exit_line)
+            raise
         finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
             child_end.close()
+            os.close(lifeline_read)
+            os.close(exit_write)
+        self.sentinel = self._exit_line  # ready (end of file) once the worker has exited
         self.in_flight: deque = deque()  # (key, run) in the order sent; answers come in order
+
+    @property
+    def exitcode(self) -> int | None:
+        """As ``multiprocessing``: None while running, the exit status, or -N if killed by signal N."""
+        return self.process.poll()
+
+    def is_alive(self) -> bool:
+        return self.process.poll() is None
+
+    def join(self, timeout: float) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=timeout)
 
     def stop(self, now: bool) -> None:
         if not now:
             with contextlib.suppress(OSError):
                 self.conn.send(None)
-            self.process.join(timeout=10)
-        if self.process.is_alive():
+            self.join(timeout=10)
+        if self.is_alive():
             self.process.terminate()
-            self.process.join(timeout=5)
-        if self.process.is_alive():
+            self.join(timeout=5)
+        if self.is_alive():
             self.process.kill()
-            self.process.join(timeout=5)
+            self.join(timeout=5)
         self.conn.close()
-
-
-@contextlib.contextmanager
-def _main_module_hidden():
-    """Start a worker without re-running the user's script in it.
-
-    A spawned child normally imports the parent's ``__main__`` file first, so a script calling
-    ``run_experiment`` without an ``if __name__ == "__main__":`` guard would run again in every
-    worker and fail. Our workers need nothing from ``__main__`` (the target lives in coprosim and
-    tasks are plain data), so the main module's file and spec are hidden while a worker starts.
-    """
-    main = sys.modules.get("__main__")
-    saved = {name: getattr(main, name) for name in ("__file__", "__spec__")
-             if main is not None and hasattr(main, name)}
-    try:
-        if "__file__" in saved:
-            del main.__file__
-        if "__spec__" in saved:
-            main.__spec__ = None
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(main, name, value)
+        for fd in (self._lifeline, self._exit_line):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._lifeline = self._exit_line = -1
 
 
 class LocalPool:
@@ -238,13 +263,12 @@ class LocalPool:
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._context = multiprocessing.get_context("spawn")
         self._pool: list[_Worker] = []
         self._started = 0
 
     def _start_worker(self) -> _Worker:
         self._started += 1
-        worker = _Worker(self._context, self._started)
+        worker = _Worker(self._started)
         self._pool.append(worker)
         return worker
 
@@ -266,7 +290,7 @@ class LocalPool:
         busy = [w for w in self._pool if w.in_flight]
         if not busy:
             return []
-        ready = set(wait_connections([w.conn for w in busy] + [w.process.sentinel for w in busy],
+        ready = set(wait_connections([w.conn for w in busy] + [w.sentinel for w in busy],
                                      timeout=timeout))
         done = []
         for worker in busy:
@@ -278,14 +302,14 @@ class LocalPool:
                     continue
                 except (EOFError, OSError):
                     pass  # died while answering
-            if worker.process.sentinel in ready or not worker.process.is_alive():
+            if worker.sentinel in ready or not worker.is_alive():
                 done.extend(self._replace_dead(worker))
         return done
 
     def _replace_dead(self, worker: _Worker) -> list[tuple[Any, dict[str, Any]]]:
         """The run the dead worker was on fails; the ones queued behind it are resent."""
-        worker.process.join(timeout=5)
-        code = worker.process.exitcode
+        worker.join(timeout=5)
+        code = worker.exitcode
         self._pool.remove(worker)
         worker.stop(now=True)
         if not worker.in_flight:

@@ -199,6 +199,27 @@ def test_interrupt_keeps_finished_runs(tmp_path, when, to_group):
     assert not list(out.rglob(".*.tmp*")), "temporary files left behind"
 
 
+def test_a_worker_never_gets_the_terminals_ctrl_c():
+    """A Ctrl-C to the terminal's process group while a worker still imports coprosim must not
+    reach it (CI failure: a KeyboardInterrupt traceback from a worker in its imports). The worker
+    is in a process group of its own from its first instruction (so a Ctrl-C to the group reaches
+    only the parent: test_interrupt_keeps_finished_runs), and the parent's SIGINT handling is
+    untouched."""
+    from coprosim.experiments.runner import _Worker
+
+    before = signal.getsignal(signal.SIGINT)
+    worker = _Worker(1)
+    try:
+        assert os.getpgid(worker.process.pid) == worker.process.pid != os.getpgid(0)
+        assert signal.getsignal(signal.SIGINT) is before
+        assert not signal.pthread_sigmask(signal.SIG_BLOCK, set()) & {signal.SIGINT}
+        worker.conn.send(None)  # told to stop, it stops cleanly
+        worker.join(timeout=60)
+        assert worker.exitcode == 0
+    finally:
+        worker.stop(now=True)
+
+
 def test_workers_exit_when_the_parent_is_killed(tmp_path):
     """kill -9 of the sweep's parent alone: its workers notice and exit, never orphans."""
     path = write_experiment(tmp_path, replications=10, steps=80, citizens=300)
@@ -213,7 +234,7 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
                and runs_on_disk(out) < 1):
             time.sleep(0.02)
         assert process.poll() is None, "the sweep ended before it could be killed"
-        workers = [line for line in live_processes(process.pid) if "spawn_main" in line]
+        workers = [line for line in live_processes(process.pid) if "_worker_main" in line]
         assert workers, f"expected worker processes while the sweep runs: {live_processes(process.pid)}"
         process.kill()  # the parent only
         process.wait()

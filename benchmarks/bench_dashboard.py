@@ -12,7 +12,8 @@ Serves ``dashboards/app.py`` with ``solara run --production`` on a free loopback
 4. server memory (resident set of the server process) after one browser session was opened,
    stepped and closed, and after 20 more. Target: within 5% of after the first. The server runs
    with ``SOLARA_KERNEL_CULL_TIMEOUT=5s`` so that a closed session is freed within the benchmark
-   (the dashboard's own default is 2 minutes).
+   (the dashboard's own default is 2 minutes), in the environment `coprosim dashboard` gives it
+   (`dashboards/cli.py`: `server_environment`).
 
 Each click is a real mouse click on the Step button (its place is looked up before the clock
 starts) and is timed twice: in the page, from the click event to the frame in which the new week
@@ -84,7 +85,9 @@ def load() -> str:
 
 def start_server(cull: str = CULL, dashboards: Path | None = None):
     port = free_port()
-    env = {**os.environ, "SOLARA_KERNEL_CULL_TIMEOUT": cull}
+    from coprosim.dashboards.cli import server_environment  # as `coprosim dashboard` serves it
+
+    env = server_environment({**os.environ, "SOLARA_KERNEL_CULL_TIMEOUT": cull})
     command = solara_command(port)
     if dashboards is not None:
         app = dashboards / "app.py"

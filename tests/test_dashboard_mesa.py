@@ -159,3 +159,5 @@ def test_cli_serves_the_mesa_page_on_its_own_port():
     env = cli.server_environment({})
     assert env["SOLARA_KERNEL_CULL_TIMEOUT"] == cli.SESSION_CULL
     assert env["SOLARA_THEME_SHOW_BANNER"] == "False"
+    assert env["MALLOC_ARENA_MAX"] == cli.MALLOC_ARENAS
+    assert cli.server_environment({"MALLOC_ARENA_MAX": "8"})["MALLOC_ARENA_MAX"] == "8"

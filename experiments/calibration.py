@@ -103,6 +103,7 @@ STATISTICS: dict[str, str] = {
     "wellbeing_bottom_quintile": "Mean wellbeing of the bottom resource quintile.",
 }
 EARLY_WEEKS = 8
+PROGRESS_SECONDS = 30.0  # within a generation, a progress line at most this often
 
 
 class CalibrationError(ExperimentError):
@@ -604,6 +605,7 @@ def _make_sampler(pyabc, seed: int, executor, populations: int, say: Callable[[s
             running: dict[int, Any] = {}
             next_index = 0
             in_flight = max(2, 2 * executor.workers)
+            said = started
             try:
                 while True:
                     for index, job in list(running.items()):
@@ -611,6 +613,11 @@ def _make_sampler(pyabc, seed: int, executor, populations: int, say: Callable[[s
                             results[index] = job.result()
                             del running[index]
                     accepted = sorted(i for i, r in results.items() if r.accepted)
+                    if time.perf_counter() - said >= PROGRESS_SECONDS and results:
+                        said = time.perf_counter()
+                        say(f"generation {t + 1} of {populations}: {min(len(accepted), n)} of {n} "
+                            f"accepted so far, {len(results)} draws done, "
+                            f"{said - started:.0f} s")
                     last = accepted[n - 1] if len(accepted) >= n else None
                     if last is not None:
                         for index in [i for i in running if i > last]:

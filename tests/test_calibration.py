@@ -130,6 +130,22 @@ def test_a_resumed_calibration_equals_an_uninterrupted_one(tmp_path, toy_value):
     assert draws(whole["db"]) == draws(resumed["db"])
 
 
+def test_a_long_generation_reports_its_progress(tmp_path, toy_value, monkeypatch):
+    """Within a generation a line says how many particles are accepted so far (every
+    PROGRESS_SECONDS; 0 here, so after every finished draw), before the generation's summary."""
+    monkeypatch.setattr(cal, "PROGRESS_SECONDS", 0.0)
+    lines: list[str] = []
+    calibration = cal.load_targets(write_toy(tmp_path, toy_value, particles=10))
+    cal.run_calibration(calibration, populations=1, workers=1, out=tmp_path / "o", report=False,
+                        say=lines.append)
+    progress = [line for line in lines if "accepted so far" in line]
+    assert progress and all(line.startswith("generation 1 of 1: ") for line in progress)
+    counts = [int(line.split(": ")[1].split(" of ")[0]) for line in progress]
+    assert counts == sorted(counts) and counts[-1] <= 10
+    assert lines.index(progress[-1]) < max(i for i, line in enumerate(lines)
+                                           if "accepted of" in line)
+
+
 @pytest.mark.slow
 def test_two_workers_give_the_same_calibration_as_one(tmp_path, toy_value):
     calibration = cal.load_targets(write_toy(tmp_path, toy_value, particles=10))

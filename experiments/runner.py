@@ -205,8 +205,7 @@ class _Worker:
     without an ``if __name__ == "__main__":`` guard works.
     """
 
-    def __init__(self, index: int):
-        self.index = index
+    def __init__(self):
         self.conn, child_end = Pipe(duplex=True)
         lifeline_read, self._lifeline = os.pipe()  # the parent holds the write end
         self._exit_line, exit_write = os.pipe()  # the worker holds the write end
@@ -264,11 +263,9 @@ class LocalPool:
     def __init__(self, workers: int):
         self.workers = workers
         self._pool: list[_Worker] = []
-        self._started = 0
 
     def _start_worker(self) -> _Worker:
-        self._started += 1
-        worker = _Worker(self._started)
+        worker = _Worker()
         self._pool.append(worker)
         return worker
 

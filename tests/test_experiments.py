@@ -208,7 +208,7 @@ def test_a_worker_never_gets_the_terminals_ctrl_c():
     from coprosim.experiments.runner import _Worker
 
     before = signal.getsignal(signal.SIGINT)
-    worker = _Worker(1)
+    worker = _Worker()
     try:
         assert os.getpgid(worker.process.pid) == worker.process.pid != os.getpgid(0)
         assert signal.getsignal(signal.SIGINT) is before

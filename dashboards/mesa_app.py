@@ -153,7 +153,7 @@ def RunSettings(model: CoproductionModel):
     if error:
         solara.Error(error)
     seed = getattr(model, "seed_used", None)
-    lines = [f"<b>This run</b>: {html.escape(scenario_label(model.scenario or DEFAULT_SCENARIO))}"
+    lines = [f"<b>This run</b>: {html.escape(scenario_label(model.preset_name or DEFAULT_SCENARIO))}"
              f", seed {seed if seed is not None else '?'}, week {model.steps}"]
     for name, options in MODEL_PARAMS.items():
         if options["type"].startswith("Slider"):

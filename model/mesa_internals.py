@@ -18,3 +18,8 @@ def forget_model(model) -> None:
     from mesa.agent import Agent
 
     Agent._ids.pop(model, None)
+
+
+def seed_arguments(seed, rng) -> dict:
+    """Keyword arguments that seed ``mesa.Model.__init__`` the way the installed Mesa expects."""
+    return {"seed": seed, "rng": rng}

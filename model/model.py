@@ -35,7 +35,7 @@ from . import (
 )
 from .agents import Citizen, Staff, Volunteer
 from .costs import LEDGER
-from .mesa_internals import forget_model, network_cells
+from .mesa_internals import forget_model, network_cells, seed_arguments
 from .metrics import METRICS, equity_gap, gini, mean, quintile_members, quintile_of
 from .params import MODE_RULES, Params
 
@@ -77,9 +77,9 @@ class CoproductionModel(mesa.Model):
             params = params.with_(**kwargs)
         if seed is not None:
             seed = int(seed)
-        super().__init__(seed=seed, rng=rng)
+        super().__init__(**seed_arguments(seed, rng))
         self.params = p = params
-        self.scenario = scenario
+        self.preset_name = scenario  # not ``scenario``: Mesa 3.5 has a Model.scenario of its own
         n = p.n_citizens
         # each mode's rules, as (customer, co-creating) pairs by the idea they stand for
         self.rules = {idea: (getattr(p, cu), getattr(p, co)) for idea, (cu, co) in MODE_RULES.items()}

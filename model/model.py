@@ -4,7 +4,7 @@
 module named for its idea (``needs``, ``participation``, ``allocation``, ``production``,
 ``codestruction``, ``learning``, ``trust``, ``reflection``, ``targets``, ``emergence``, ``staff``,
 ``volunteering``, ``costs``). Regimes differ only in their rules: the share of cases and staff time
-in each mode and each mode's rules (``params.MODE_RULES``). Programmes and behaviour are the same in
+in each mode and each mode's rules (``rules.ModeRules``, pairs named in ``params.MODE_RULES``). Programmes and behaviour are the same in
 both modes. The model does no I/O, printing or plotting.
 """
 
@@ -37,10 +37,12 @@ from .agents import Citizen, Staff, Volunteer
 from .costs import LEDGER
 from .mesa_internals import forget_model, network_cells, seed_arguments
 from .metrics import METRICS, equity_gap, gini, mean, quintile_members, quintile_of
-from .params import MODE_RULES, Params
+from .params import Params
+from .rules import ModeRules
+from .week import Durations, Week
 
 PASSIVE_EFFORT = 0.05  # what a citizen who does not take part still does: show up, fill in forms
-CUSTOMER, COCREATING = 0, 1  # the two modes, in the order of MODE_RULES pairs
+CUSTOMER, COCREATING = 0, 1  # the two modes, in the order of each rule pair (``rules``)
 
 # Rows of the block of uniform draws made every step. Every scenario draws the same block, so
 # runs with one seed share their random numbers (common random numbers across scenarios).
@@ -82,7 +84,7 @@ class CoproductionModel(mesa.Model):
         self.preset_name = scenario  # not ``scenario``: Mesa 3.5 has a Model.scenario of its own
         n = p.n_citizens
         # each mode's rules, as (customer, co-creating) pairs by the idea they stand for
-        self.rules = {idea: (getattr(p, cu), getattr(p, co)) for idea, (cu, co) in MODE_RULES.items()}
+        self.rules = ModeRules.of(p)
         self.mode_share = np.array([1.0 - p.coproduction_share, p.coproduction_share])
 
         self._create_citizens(n)
@@ -204,34 +206,33 @@ class CoproductionModel(mesa.Model):
         """The week's random numbers, the same block in every scenario (common random numbers)."""
         n = self.params.n_citizens
         u = self.rng.random((len(_DRAWS), n))
-        return {
-            "u": u,
-            "staff_draw": self.rng.random(len(self.staff_members)),
-            "team_draw": self.rng.random(_TEAM_DRAWS),
-            "cocreating": u[_ROW["mode"]] < self.params.coproduction_share,  # each case's mode
-            "review": self._is_review_week(),
-        }
+        draws = dict(zip(_DRAWS, u, strict=True))
+        draws["staff_leave"] = self.rng.random(len(self.staff_members))
+        draws["process_innovation"] = self.rng.random(_TEAM_DRAWS)
+        return Week(draws=draws, cocreating=draws["mode"] < self.params.coproduction_share,
+                    review=self._is_review_week())
 
     def _is_review_week(self) -> bool:
         interval = self.params.reflection_interval
         return interval > 0 and self.steps % interval == 0
 
-    def _by_mode(self, week, idea: str, who=None):
-        """Each citizen's value of a mode rule, by the mode their case falls to this week (only
-        for the citizens ``who``, when given)."""
-        customer, cocreating = self.rules[idea]
-        mode = week["cocreating"] if who is None else week["cocreating"][who]
+    def _by_mode(self, week, rule, who=None):
+        """Each citizen's value of a mode rule (a ``(customer, co-creating)`` pair of
+        ``self.rules``), by the mode their case falls to this week (only for the citizens ``who``,
+        when given)."""
+        customer, cocreating = rule
+        mode = week.cocreating if who is None else week.cocreating[who]
         return np.where(mode, cocreating, customer)
 
     def _needs_arise(self, week) -> None:
         """New needs, less those community capacity prevents; self-help with community help."""
-        p, c, u = self.params, self.citizen_state, week["u"]
+        p, c = self.params, self.citizen_state
         capacity = emergence.community_capacity(self.adjacency, self._degree, c["skill"], c["habit"])
-        sizes = -np.log1p(-u[_ROW["size"]]) * p.need_shock_size
-        week["avoided"] = needs.needs_arise(
-            c["need"], c["wicked_need"], u[_ROW["shock"]], sizes, u[_ROW["wicked"]], p.p_need_shock,
+        sizes = -np.log1p(-week.draws["size"]) * p.need_shock_size
+        week.avoided = needs.needs_arise(
+            c["need"], c["wicked_need"], week.draws["shock"], sizes, week.draws["wicked"], p.p_need_shock,
             p.wicked_share, prevented=p.prevention * capacity)
-        _, week["communal"] = needs.self_help(
+        _, week.communal = needs.self_help(
             c["need"], c["wicked_need"], c["resources"], p.self_help_rate,
             community=p.spillover * capacity, innovation_gain=c["innovation_gain"])
 
@@ -239,60 +240,60 @@ class CoproductionModel(mesa.Model):
         """Paid hours left for encounters after programmes and meetings (booked in the ledger)."""
         p, s = self.params, self.staff_state
         capacity = float(s["capacity"].sum())
-        reflecting = float(np.dot(self.mode_share, np.array(self.rules["reflection cycles"]) > 0))
-        week["worked"] = {
+        reflecting = float(np.dot(self.mode_share, np.array(self.rules.reflection) > 0))
+        week.worked = {
             "volunteer_coordination": len(self.volunteers) * p.volunteer_support_cost
             + self._induction_due,
             "training": p.training_hours * len(self.staff_members),
-            "reflection": p.reflection_hours * len(self.staff_members) * reflecting * week["review"],
+            "reflection": p.reflection_hours * len(self.staff_members) * reflecting * week.review,
         }
         self._induction_due = 0.0
-        booked = sum(week["worked"].values())
+        booked = sum(week.worked.values())
         if booked > capacity:  # programmes never take more than the paid hours
             scale = capacity / booked
-            week["worked"] = {k: v * scale for k, v in week["worked"].items()}
+            week.worked = {k: v * scale for k, v in week.worked.items()}
             booked = capacity
-        week["capacity"] = capacity
+        week.capacity = capacity
         return capacity - booked
 
     def _service_times(self, week) -> np.ndarray:
         """The week's service time of each citizen's case under its mode (computed once a week)."""
-        if "service" not in week:
+        if week.service is None:
             p, c = self.params, self.citizen_state
             wicked_fraction = np.divide(c["wicked_need"], c["need"], out=np.zeros_like(c["need"]),
                                         where=c["need"] > 0)
             saving = np.minimum(0.9, p.routine_speedup * self.routine_skill + self.process_gain)
             pace = np.array([targets.effort(pr, p.target_effort_gain, p.target_effort_peak)
                              for pr in self.pressure])
-            mode = week["cocreating"].astype(np.int64)
-            week["wicked_fraction"] = wicked_fraction
-            week["service"] = allocation.encounter_duration(
+            mode = week.cocreating.astype(np.int64)
+            week.wicked_fraction = wicked_fraction
+            week.service = allocation.encounter_duration(
                 wicked_fraction, c["resources"], p.standard_duration, p.wicked_extra_time,
                 p.disadvantage_extra_time, 0.0, saving[mode]) / pace[mode]
-            week["dialogue_rule"] = self._by_mode(week, "dialogue time")
-            week["audit_rule"] = self.params.audit_time * self._by_mode(week, "performance targets")
-        return week["service"]
+            week.dialogue_rule = self._by_mode(week, self.rules.dialogue)
+            week.audit_rule = self.params.audit_time * self._by_mode(week, self.rules.targets)
+        return week.service
 
     def _durations(self, week, took_part):
         """Staff hours of each citizen's encounter, by activity, under their case's mode."""
         service = self._service_times(week)
-        dialogue = service * week["dialogue_rule"] * took_part
-        audit = service * week["audit_rule"]
-        return {"service": service, "dialogue": dialogue, "target_audit": audit,
-                "total": service + dialogue + audit, "wicked_fraction": week["wicked_fraction"]}
+        dialogue = service * week.dialogue_rule * took_part
+        audit = service * week.audit_rule
+        return Durations(service=service, dialogue=dialogue, target_audit=audit,
+                         total=service + dialogue + audit, wicked_fraction=week.wicked_fraction)
 
     def _longest_durations(self, week, who):
         """Staff hours of the encounters of citizens ``who`` if every one of them took part."""
         service = self._service_times(week)[who]
-        return service + service * week["dialogue_rule"][who] + service * week["audit_rule"][who]
+        return service + service * week.dialogue_rule[who] + service * week.audit_rule[who]
 
     def _ask_for_help(self, week) -> None:
         """Withdrawn citizens sometimes return; outreach contacts the target group; who asks."""
-        p, c, u = self.params, self.citizen_state, week["u"]
-        participation.return_unprompted(c["withdrawn"], c["disappointments"], u[_ROW["return"]],
+        p, c = self.params, self.citizen_state
+        participation.return_unprompted(c["withdrawn"], c["disappointments"], week.draws["return"],
                                         p.p_return)
         hours = self._team_hours(week)
-        week["encounter_hours"] = hours
+        week.encounter_hours = hours
         outreach_hours = p.outreach_share * hours
         reached = np.empty(0, dtype=np.int64)
         if outreach_hours > 0:
@@ -300,18 +301,18 @@ class CoproductionModel(mesa.Model):
             candidates = allocation.outreach_candidates(c["need"], group, p.need_threshold / 2)
             reached, _ = allocation.serve_in_order(candidates, c["need"][candidates],
                                                    self._longest_durations(week, candidates),
-                                                   outreach_hours, u[_ROW["jitter"]][candidates])
+                                                   outreach_hours, week.draws["jitter"][candidates])
             c["withdrawn"][reached] = False  # a personal contact brings the withdrawn back
         asking = participation.asks_for_help(c["need"], c["withdrawn"], p.need_threshold)
         asking[reached] = True
-        week["asking"], week["reached"] = asking, reached
+        week.asking, week.reached = asking, reached
 
     def _decide_to_take_part(self, week) -> None:
         """The choice to take part: expected benefit against the cost of time and fatigue."""
         p, c = self.params, self.citizen_state
-        asking = week["asking"].nonzero()[0]  # only those who ask can take part
+        asking = week.asking.nonzero()[0]  # only those who ask can take part
         support = np.zeros(p.n_citizens)
-        support[week["reached"]] = p.outreach_support
+        support[week.reached] = p.outreach_support
         neighbours = participation.neighbour_share(self.adjacency, c["took_part"], self._degree)
         will = participation.willingness(
             c["efficacy"][asking], c["trust"][asking], c["habit"][asking],
@@ -320,9 +321,9 @@ class CoproductionModel(mesa.Model):
             p.participation_sensitivity, c["fatigue"][asking] * p.fatigue_weight,
         )
         took_part = np.zeros(p.n_citizens, dtype=bool)
-        took_part[asking] = week["u"][_ROW["take_part"]][asking] < will
-        week["took_part"] = took_part
-        week["effort"] = np.where(took_part, 0.5 + 0.5 * c["habit"], PASSIVE_EFFORT)
+        took_part[asking] = week.draws["take_part"][asking] < will
+        week.took_part = took_part
+        week.effort = np.where(took_part, 0.5 + 0.5 * c["habit"], PASSIVE_EFFORT)
 
     def _allocate_staff_time(self, week) -> None:
         """Outreach cases first, then each mode's queue by its rules, within its share of the hours.
@@ -331,13 +332,13 @@ class CoproductionModel(mesa.Model):
         gets that share of the hours, so both queues face the same ratio of demand to capacity.
         When demand exceeds the hours, staff work overtime up to ``overtime_max``.
         """
-        p, c, u = self.params, self.citizen_state, week["u"]
-        asking, cocreating, reached = week["asking"], week["cocreating"], week["reached"]
-        d = week["durations"] = self._durations(week, week["took_part"])
-        total, jitter = d["total"], u[_ROW["jitter"]]
+        p, c = self.params, self.citizen_state
+        asking, cocreating, reached = week.asking, week.cocreating, week.reached
+        d = week.durations = self._durations(week, week.took_part)
+        total, jitter = d.total, week.draws["jitter"]
         outreach_used = float(total[reached].sum())
-        regular = np.maximum(week["encounter_hours"] - outreach_used, 0.0) * self.mode_share
-        ceiling = regular + self.mode_share * p.overtime_max * week["capacity"]
+        regular = np.maximum(week.encounter_hours - outreach_used, 0.0) * self.mode_share
+        ceiling = regular + self.mode_share * p.overtime_max * week.capacity
         pending = asking.copy()
         pending[reached] = False
         served_parts, used = [reached], np.zeros(2)
@@ -349,8 +350,8 @@ class CoproductionModel(mesa.Model):
             priority = allocation.queue_priority(
                 c["need"][cases], c["waiting"][cases], c["resources"][cases] * c["efficacy"][cases],
                 1.0 - dur / dur.max(),
-                self.rules["voice in the queue"][mode],
-                self.rules["need (not arrival) in the queue"][mode], self.pressure[mode])
+                self.rules.voice[mode],
+                self.rules.need_priority[mode], self.pressure[mode])
             served, used[mode] = allocation.serve_in_order(cases, priority, dur, ceiling[mode],
                                                            jitter[cases])
             served_parts.append(served)
@@ -358,38 +359,38 @@ class CoproductionModel(mesa.Model):
             self._hours_since_review[mode] += regular[mode]
         served = np.zeros(p.n_citizens, dtype=bool)
         served[np.concatenate(served_parts)] = True
-        week["served"] = served
-        week["overtime"] = float(np.maximum(used - regular, 0.0).sum())
-        week["demand"] = float(total[asking].sum())
-        week["waited"] = c["waiting"][served].copy()
+        week.served = served
+        week.overtime = float(np.maximum(used - regular, 0.0).sum())
+        week.demand = float(total[asking].sum())
+        week.waited = c["waiting"][served].copy()
         c["waiting"] = np.where(asking & ~served, c["waiting"] + 1.0, 0.0)
-        w = week["worked"]
+        w = week.worked
         w["outreach"] = outreach_used
         outside = served.copy()
         outside[reached] = False
         for activity in ("service", "dialogue", "target_audit"):
-            w[activity] = float(d[activity][outside].sum())
+            w[activity] = float(getattr(d, activity)[outside].sum())
 
     def _volunteers_join(self, week) -> None:
         """Volunteers join the encounters the programme asks them to, up to their hours (and beyond,
         at a cost to their motivation, when the programme asks for more)."""
-        p, v, u = self.params, self.volunteer_state, week["u"]
+        p, v = self.params, self.volunteer_state
         ids = np.fromiter(self.volunteers, dtype=np.int64, count=len(self.volunteers))
-        ids = ids[np.argsort(u[_ROW["volunteer_rota"]][ids], kind="stable")]  # this week's rota
-        encounters = week["served"].nonzero()[0]
-        wanted = u[_ROW["volunteer_wanted"]] < p.volunteer_demand
-        total = week["durations"]["total"]
+        ids = ids[np.argsort(week.draws["volunteer_rota"][ids], kind="stable")]  # this week's rota
+        encounters = week.served.nonzero()[0]
+        wanted = week.draws["volunteer_wanted"] < p.volunteer_demand
+        total = week.durations.total
         chosen, volunteer_of, load = volunteering.match_to_encounters(
-            ids, p.volunteer_hours, encounters, total, wanted, u[_ROW["volunteer_order"]])
+            ids, p.volunteer_hours, encounters, total, wanted, week.draws["volunteer_order"])
         stretch = min(1.0 + p.volunteer_overwork, max(1.0, load))
         if stretch != 1.0:  # asked for more than their hours: volunteers stretch, up to a limit
             chosen, volunteer_of, _ = volunteering.match_to_encounters(
-                ids, p.volunteer_hours * stretch, encounters, total, wanted, u[_ROW["volunteer_order"]])
-        week["volunteer_input"] = np.zeros(p.n_citizens)
-        week["volunteer_input"][chosen] = v["skill"][volunteer_of]
-        week["volunteer_of"] = volunteer_of
-        week["volunteer_load"] = load
-        week["volunteer_hours"] = float(total[chosen].sum())
+                ids, p.volunteer_hours * stretch, encounters, total, wanted, week.draws["volunteer_order"])
+        week.volunteer_input = np.zeros(p.n_citizens)
+        week.volunteer_input[chosen] = v["skill"][volunteer_of]
+        week.volunteer_of = volunteer_of
+        week.volunteer_load = load
+        week.volunteer_hours = float(total[chosen].sum())
 
     def _facilitation(self) -> float:
         """How well the team facilitates citizens' input: skill where habits invite it."""
@@ -404,20 +405,20 @@ class CoproductionModel(mesa.Model):
         raised by dialogue time as far as dialogue yields; citizen input is the effort offered, as
         far as the mode invites it, times skill; volunteers add to the community side.
         """
-        p, c, s, u = self.params, self.citizen_state, self.staff_state, week["u"]
-        n, served = p.n_citizens, week["served"]
+        p, c, s = self.params, self.citizen_state, self.staff_state
+        n, served = p.n_citizens, week.served
         # Only encounters produce: every quantity below is computed for the served citizens
         # (``held``, in index order) and is zero for everyone else.
         held = served.nonzero()[0]
-        took_part, mode = week["took_part"][held], week["cocreating"][held].astype(np.int64)
+        took_part, mode = week.took_part[held], week.cocreating[held].astype(np.int64)
         quality = (0.5 + 0.5 * mean(s["motivation"])) * (
             1.0 - p.burnout_quality_loss * mean(s["burnout"]))
-        staff_input = quality * (1.0 + p.dialogue_yield * self._by_mode(week, "dialogue time", held)
+        staff_input = quality * (1.0 + p.dialogue_yield * self._by_mode(week, self.rules.dialogue, held)
                                  * took_part)
         citizen_input, practised = learning.citizen_input(
-            week["effort"][held], c["skill"][held], self._facilitation(),
-            self._by_mode(week, "invitation of the citizen's input", held))
-        volunteer_input = week["volunteer_input"][held]
+            week.effort[held], c["skill"][held], self._facilitation(),
+            self._by_mode(week, self.rules.invitation, held))
+        volunteer_input = week.volunteer_input[held]
         output = production.ces(staff_input, citizen_input + volunteer_input, p.substitution,
                                 p.staff_weight, p.productivity)
         diversity = production.input_diversity(staff_input, citizen_input, volunteer_input)
@@ -429,9 +430,9 @@ class CoproductionModel(mesa.Model):
         chance = codestruction.codestruction_chance(
             practised, mean(s["coproduction_skill"]), c["trust"][held], c["skill"][held],
             p.p_codestruction)
-        failed = u[_ROW["codestruction"]][held] < chance
+        failed = week.draws["codestruction"][held] < chance
         actors = 1 + (practised > 0) + (volunteer_input > 0)
-        noticed = u[_ROW["notice"]][held] < codestruction.noticed_chance(actors, p.accountability_diffusion)
+        noticed = week.draws["notice"][held] < codestruction.noticed_chance(actors, p.accountability_diffusion)
         harm = codestruction.harm_done(effective, failed, noticed, p.codestruction_harm)
         kept = ~failed
         reduction = np.where(kept, reduction, 0.0)
@@ -442,35 +443,38 @@ class CoproductionModel(mesa.Model):
         wicked_before = c["wicked_need"][held]
         wicked_after = wicked_before * share_left
         self.wicked_value += float(_spread(n, held, wicked_before - wicked_after).sum()) / n
-        wicked_fraction = week["durations"]["wicked_fraction"][held]
+        wicked_fraction = week.durations.wicked_fraction[held]
         c["need"][held] = before - reduction + harm
         c["wicked_need"][held] = wicked_after + harm * wicked_fraction
-        week.update(relief=_spread(n, held, 1.0 - share_left), failed=_spread(n, held, failed),
-                    **{name: _spread(n, held, values) for name, values in (
-                        ("practised", practised), ("reduction", reduction),
-                        ("innovated", innovated), ("diversity", diversity), ("harm", harm))})
+        week.relief = _spread(n, held, 1.0 - share_left)
+        week.failed = _spread(n, held, failed)
+        week.practised = _spread(n, held, practised)
+        week.reduction = _spread(n, held, reduction)
+        week.innovated = _spread(n, held, innovated)
+        week.diversity = _spread(n, held, diversity)
+        week.harm = _spread(n, held, harm)
 
     def _experience(self, week) -> None:
         """Learning by doing, pacification, habits, fatigue, and the benefit expected from taking part."""
         p, c = self.params, self.citizen_state
-        served, practised, relief = week["served"], week["practised"], week["relief"]
+        served, practised, relief = week.served, week.practised, week.relief
         learning.learn_by_doing(c["skill"], practised, p.learning_rate)
         learning.gain_efficacy(c["efficacy"], practised, relief, p.efficacy_gain)
         learning.pacify(c["efficacy"], np.where(served, practised, 1.0), p.pacification)
         learning.practise_habit(c["habit"], served, practised, p.habit_rate, p.habit_decay)
         learning.tire(c["fatigue"], practised, relief, p.fatigue_rate, p.fatigue_recovery)
-        payoff = relief * practised / week["effort"]
-        learning.reinforce_expected_benefit(c["expected_benefit"], week["took_part"], payoff,
+        payoff = relief * practised / week.effort
+        learning.reinforce_expected_benefit(c["expected_benefit"], week.took_part, payoff,
                                             p.benefit_memory)
-        c["took_part"] = week["took_part"]
+        c["took_part"] = week.took_part
 
     def _update_trust(self, week) -> None:
         """Trust after requests met or not, after failures and their spread; withdrawal."""
         p, c = self.params, self.citizen_state
-        served, failed = week["served"], week["failed"]
-        unmet = week["asking"] & ~served
-        trust.trust_after_request(c["trust"], served & ~failed, unmet, week["relief"],
-                                  week["practised"], p.trust_gain, p.trust_loss, p.withness)
+        served, failed = week.served, week.failed
+        unmet = week.asking & ~served
+        trust.trust_after_request(c["trust"], served & ~failed, unmet, week.relief,
+                                  week.practised, p.trust_gain, p.trust_loss, p.withness)
         trust.lose_trust_after_failure(c["trust"], c["efficacy"], failed, p.codestruction_trust_loss)
         trust.spread_distrust(c["trust"], self.adjacency, failed, p.distrust_contagion)
         trust.revert_trust(c["trust"], c["trust_baseline"], p.trust_reversion)
@@ -485,60 +489,60 @@ class CoproductionModel(mesa.Model):
     def _review(self, week) -> None:
         """Every ``reflection_interval`` weeks: reflection cycles, performance reviews, and the
         chance of a process improvement."""
-        if not week["review"]:
+        if not week.review:
             return
         p, s = self.params, self.staff_state
-        weight = float(np.dot(self.mode_share, self.rules["reflection cycles"]))
+        weight = float(np.dot(self.mode_share, self.rules.reflection))
         if weight > 0:
             self.outreach_group = reflection.lagging_group(self.citizen_state["wellbeing"], self.quintile)
             reflection.reflect(s["coproduction_skill"], s["mode_habit"], weight)
         for mode in (CUSTOMER, COCREATING):
-            strength = self.rules["performance targets"][mode]
+            strength = self.rules.targets[mode]
             hours = self._hours_since_review[mode]
             if strength > 0 and hours > 0:
                 achieved = self._closed_since_review[mode] / hours
                 self.target[mode] = targets.review_target(self.target[mode], achieved,
                                                           p.target_stretch, p.target_ratchet)
                 self.pressure[mode] = targets.target_pressure(self.target[mode], achieved, strength)
-        served = week["served"]
+        served = week.served
         if served.any():
-            self._routine_share = 1.0 - mean(week["durations"]["wicked_fraction"][served])
+            self._routine_share = 1.0 - mean(week.durations.wicked_fraction[served])
         self.process_gain = emergence.process_innovation(
-            self.process_gain, week["team_draw"][0], p.p_process_innovation * self._routine_share,
+            self.process_gain, week.draws["process_innovation"][0], p.p_process_innovation * self._routine_share,
             p.process_innovation_size, p.process_innovation_max)
         self._closed_since_review[:] = 0.0
         self._hours_since_review[:] = 0.0
 
     def _emerge(self, week) -> None:
         """Encounters, in either mode, may innovate; innovations spread along the network."""
-        p, c, u = self.params, self.citizen_state, week["u"]
-        served = (week["served"] & ~week["failed"]).nonzero()[0]
+        p, c = self.params, self.citizen_state
+        served = (week.served & ~week.failed).nonzero()[0]
         self.innovations += emergence.innovate(
-            c["innovation_gain"], served, week["diversity"][served], c["trust"][served],
-            u[_ROW["innovation"]][served], p.p_innovation, p.innovation_size, p.innovation_max)
+            c["innovation_gain"], served, week.diversity[served], c["trust"][served],
+            week.draws["innovation"][served], p.p_innovation, p.innovation_size, p.innovation_max)
         emergence.spread_innovations(c["innovation_gain"], self.adjacency.indptr,
-                                     self.adjacency.indices, week["took_part"], u[_ROW["spread"]],
+                                     self.adjacency.indices, week.took_part, week.draws["spread"],
                                      p.innovation_spread)
 
     def _staff_week(self, week) -> None:
         """Motivation, burnout, habits, routines, training and turnover; leavers are replaced."""
         p, s = self.params, self.staff_state
         m = len(self.staff_members)
-        available = week["capacity"]
-        workload = week["demand"] / week["encounter_hours"] if week["encounter_hours"] > 0 else 3.0
-        s["hours_worked"] = s["capacity"] * (sum(week["worked"].values()) / max(available, 1e-12))
-        strain = p.role_strain * (1.0 - s["coproduction_skill"]) * np.count_nonzero(week["failed"]) / m
+        available = week.capacity
+        workload = week.demand / week.encounter_hours if week.encounter_hours > 0 else 3.0
+        s["hours_worked"] = s["capacity"] * (sum(week.worked.values()) / max(available, 1e-12))
+        strain = p.role_strain * (1.0 - s["coproduction_skill"]) * np.count_nonzero(week.failed) / m
         staff.update_burnout(s["burnout"], workload, p.burnout_rate, p.burnout_recovery, strain)
         staff.update_motivation(s["motivation"], float(np.dot(self.mode_share, self.pressure)),
                                 p.motivation_baseline, p.motivation_recovery, p.crowding_out,
                                 s["burnout"])
-        invited = float(np.dot(self.mode_share, self.rules["invitation of the citizen's input"]))
+        invited = float(np.dot(self.mode_share, self.rules.invitation))
         learning.practise_mode(s["mode_habit"], invited, p.habit_decay)
-        self.routine_skill += (np.array(self.rules["standardisation (routine learning)"])
+        self.routine_skill += (np.array(self.rules.routine_learning)
                                * self.mode_share * (1.0 - self.routine_skill))
         staff.train(s["coproduction_skill"], p.training_hours, p.training_effect)
         s["tenure"] += 1
-        leavers = staff.leaving(s["motivation"], s["burnout"], week["staff_draw"], p.p_staff_leave,
+        leavers = staff.leaving(s["motivation"], s["burnout"], week.draws["staff_leave"], p.p_staff_leave,
                                 p.p_quit, p.motivation_baseline, p.quit_motivation)
         for j in leavers:
             self.staff_members[j].remove()
@@ -548,27 +552,27 @@ class CoproductionModel(mesa.Model):
             s["burnout"][j] = 0.0
             s["tenure"][j] = 0
             self.staff_members[j] = Staff(self, int(j))
-        week["hires"] = int(leavers.size)
+        week.hires = int(leavers.size)
 
     def _volunteer_week(self, week) -> None:
         """Volunteers learn, lose heart when unused or overloaded, leave; engaged citizens join."""
-        p, c, v, u = self.params, self.citizen_state, self.volunteer_state, week["u"]
+        p, c, v = self.params, self.citizen_state, self.volunteer_state
         used = np.zeros(p.n_citizens, dtype=bool)
-        used[week["volunteer_of"]] = True
+        used[week.volunteer_of] = True
         active = v["active"]
-        overload = max(0.0, week["volunteer_load"] - 1.0)
+        overload = max(0.0, week.volunteer_load - 1.0)
         volunteering.after_week(v["motivation"], v["skill"], active & (used | (overload > 0)),
                                 p.learning_rate, overload, p.volunteer_overload_strain)
         v["tenure"][active] += 1
         ids = active.nonzero()[0]
-        for i in volunteering.volunteers_leaving(ids, v["motivation"], u[_ROW["volunteer_churn"]],
+        for i in volunteering.volunteers_leaving(ids, v["motivation"], week.draws["volunteer_churn"],
                                                   p.volunteer_churn):
             active[i] = False
             del self.volunteers[int(i)]
         for i in volunteering.recruit(active, c["efficacy"], c["resources"], c["withdrawn"],
-                                      u[_ROW["recruit"]], p.volunteer_recruitment,
+                                      week.draws["recruit"], p.volunteer_recruitment,
                                       p.volunteer_engagement, p.max_volunteer_share,
-                                      volunteering.work_for_more(week["volunteer_load"],
+                                      volunteering.work_for_more(week.volunteer_load,
                                                                  bool(self.volunteers))):
             active[i] = True
             v["motivation"][i] = 0.8
@@ -578,15 +582,15 @@ class CoproductionModel(mesa.Model):
             self._induction_due += p.volunteer_induction
 
     # --- measurement ---------------------------------------------------------------------------------
-    def _empty_week(self) -> dict[str, Any]:
+    def _empty_week(self) -> Week:
+        """A week in which nothing happened: what the metrics read at step 0."""
         n = self.params.n_citizens
-        zeros = np.zeros(n)
-        return {"reduction": zeros, "innovated": zeros, "communal": zeros, "avoided": zeros,
-                "harm": zeros, "served": np.zeros(n, dtype=bool), "took_part": np.zeros(n, dtype=bool),
-                "asking": np.zeros(n, dtype=bool), "practised": zeros, "waited": zeros,
-                "durations": {"service": zeros, "dialogue": zeros}, "volunteer_hours": 0.0,
-                "worked": {}, "capacity": float(self.staff_state["capacity"].sum()),
-                "overtime": 0.0, "hires": 0}
+        zeros, no = np.zeros(n), np.zeros(n, dtype=bool)
+        return Week(draws={}, cocreating=no, review=False, avoided=zeros, communal=zeros,
+                    capacity=float(self.staff_state["capacity"].sum()), asking=no, took_part=no,
+                    served=no, waited=zeros,
+                    durations=Durations(zeros, zeros, zeros, zeros, zeros), practised=zeros,
+                    reduction=zeros, innovated=zeros, harm=zeros)
 
     def _measure(self, week) -> None:
         """The metrics (docs/ODD.md, section 4) and the hours ledger for this step."""
@@ -595,24 +599,24 @@ class CoproductionModel(mesa.Model):
         wellbeing = c["wellbeing"]
         withdrawn = c["withdrawn"]
         with_need = c["need"] > p.need_threshold
-        in_need = np.count_nonzero(week["asking"] | (withdrawn & with_need))
-        served = week["served"]
-        ledger = costs.ledger(week["worked"], week["capacity"], week["overtime"],
-                              p.overtime_premium, week["hires"], p.hiring_cost, n)
+        in_need = np.count_nonzero(week.asking | (withdrawn & with_need))
+        served = week.served
+        ledger = costs.ledger(week.worked, week.capacity, week.overtime,
+                              p.overtime_premium, week.hires, p.hiring_cost, n)
         cost = sum(ledger.values())
-        destroyed = float(week["harm"].sum()) / n
-        innovated = week["innovated"].sum()
-        emergent = (float(innovated + week["communal"].sum() + week["avoided"].sum()) / n - destroyed)
-        public_value = float(week["reduction"].sum() - innovated) / n + emergent
-        d = week["durations"]
+        destroyed = float(week.harm.sum()) / n
+        innovated = week.innovated.sum()
+        emergent = (float(innovated + week.communal.sum() + week.avoided.sum()) / n - destroyed)
+        public_value = float(week.reduction.sum() - innovated) / n + emergent
+        d = week.durations
         held = served.nonzero()[0]
-        citizen_hours = float(((d["service"][held] + d["dialogue"][held])
-                               * (1.0 + week["practised"][held])).sum())
-        social = cost + p.citizen_time_value * (citizen_hours + week["volunteer_hours"]) / n
+        citizen_hours = float(((d.service[held] + d.dialogue[held])
+                               * (1.0 + week.practised[held])).sum())
+        social = cost + p.citizen_time_value * (citizen_hours + week.volunteer_hours) / n
         self.metrics = {
             "public_value": public_value,
             "emergent_value": emergent,
-            "participation_rate": np.count_nonzero(week["took_part"]) / in_need if in_need else 0.0,
+            "participation_rate": np.count_nonzero(week.took_part) / in_need if in_need else 0.0,
             "volunteers": float(len(self.volunteers)),
             "mean_trust": mean(c["trust"]),
             "mean_efficacy": mean(c["efficacy"]),
@@ -622,13 +626,13 @@ class CoproductionModel(mesa.Model):
             "unmet_need": float(c["need"][~withdrawn & with_need].sum()) / n,
             "hidden_need": float(c["need"][withdrawn].sum()) / n,
             "staff_motivation": mean(s["motivation"]),
-            "staff_turnover": week["hires"] / len(self.staff_members),
+            "staff_turnover": week.hires / len(self.staff_members),
             "cost": cost,
             "value_per_cost": public_value / cost if cost > 0 else 0.0,
             "throughput": float(held.size),
             "innovations": float(self.innovations),
             "social_cost": social,
-            "waiting_time": mean(week["waited"]) if week["waited"].size else 0.0,
+            "waiting_time": mean(week.waited) if week.waited.size else 0.0,
             "value_destroyed": destroyed,
             **ledger,
         }

@@ -42,16 +42,28 @@ GROUPS = {
     "observation": "what is recorded",
 }
 
-# Rules of one mode: a parameter pair (customer rule, co-creating rule). A regime is a share of
-# staff time in each mode; every other parameter is the same whichever mode a case falls to.
+# Rules of one mode: a parameter pair (customer rule, co-creating rule), by the name the model uses
+# for the pair (``CoproductionModel.rules.<name>``). A regime is a share of staff time in each mode;
+# every other parameter is the same whichever mode a case falls to.
 MODE_RULES: dict[str, tuple[str, str]] = {
-    "voice in the queue": ("voice_bias", "elite_capture"),
-    "need (not arrival) in the queue": ("customer_need_priority", "cocreating_need_priority"),
-    "invitation of the citizen's input": ("customer_invitation", "cocreating_invitation"),
-    "dialogue time": ("customer_dialogue_overhead", "dialogue_overhead"),
-    "performance targets": ("target_strength", "cocreating_target_strength"),
-    "reflection cycles": ("customer_reflection_learning", "reflection_learning"),
-    "standardisation (routine learning)": ("routine_learning", "cocreating_routine_learning"),
+    "voice": ("voice_bias", "elite_capture"),
+    "need_priority": ("customer_need_priority", "cocreating_need_priority"),
+    "invitation": ("customer_invitation", "cocreating_invitation"),
+    "dialogue": ("customer_dialogue_overhead", "dialogue_overhead"),
+    "targets": ("target_strength", "cocreating_target_strength"),
+    "reflection": ("customer_reflection_learning", "reflection_learning"),
+    "routine_learning": ("routine_learning", "cocreating_routine_learning"),
+}
+
+# What each rule pair governs, in plain words (docs, reports, the dashboard).
+RULE_MEANINGS: dict[str, str] = {
+    "voice": "voice in the queue",
+    "need_priority": "need (not arrival) in the queue",
+    "invitation": "invitation of the citizen's input",
+    "dialogue": "dialogue time",
+    "targets": "performance targets",
+    "reflection": "reflection cycles",
+    "routine_learning": "standardisation (routine learning)",
 }
 
 
@@ -257,7 +269,16 @@ class Params:
 
 
 def _unknown_message(name: str) -> str:
-    return f"{name}: unknown parameter; allowed: {', '.join(Params.field_names())}"
+    """One line (under 200 characters): the unknown name and the closest known names (difflib)."""
+    import difflib
+
+    names = Params.field_names()
+    shown = str(name) if len(str(name)) <= 30 else f"{str(name)[:27]}..."
+    close = difflib.get_close_matches(str(name), names, n=3, cutoff=0.0)
+    while len(", ".join(close)) > 70:
+        close.pop()
+    return (f"{shown}: unknown parameter; allowed: one of {len(names)} names "
+            f"(Params.field_names()); closest: {', '.join(close)}")
 
 
 def _reject_unknown(values: dict[str, Any]) -> None:

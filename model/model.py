@@ -39,20 +39,12 @@ from .mesa_internals import forget_model, network_cells, seed_arguments
 from .metrics import METRICS, equity_gap, gini, mean, quintile_members, quintile_of
 from .params import Params
 from .rules import ModeRules
+from .streams import Streams
 from .week import Durations, Week
 
 PASSIVE_EFFORT = 0.05  # what a citizen who does not take part still does: show up, fill in forms
 CUSTOMER, COCREATING = 0, 1  # the two modes, in the order of each rule pair (``rules``)
 
-# Rows of the block of uniform draws made every step. Every scenario draws the same block, so
-# runs with one seed share their random numbers (common random numbers across scenarios).
-_DRAWS = (
-    "shock", "size", "wicked", "return", "take_part", "jitter", "mode", "innovation", "spread",
-    "recruit", "volunteer_order", "volunteer_churn", "volunteer_wanted", "codestruction", "notice",
-    "volunteer_rota",
-)
-_ROW = {name: i for i, name in enumerate(_DRAWS)}
-_TEAM_DRAWS = 1  # process innovation at a review: drawn every week in every scenario
 
 _CITIZEN_FIELDS = (
     "resources", "need", "wicked_need", "wellbeing", "trust", "efficacy", "skill", "habit",
@@ -81,6 +73,7 @@ class CoproductionModel(mesa.Model):
             seed = int(seed)
         super().__init__(**seed_arguments(seed, rng))
         self.params = p = params
+        self.streams = Streams(self.rng)  # every draw of the model: one stream per mechanism
         self.preset_name = scenario  # not ``scenario``: Mesa 3.5 has a Model.scenario of its own
         n = p.n_citizens
         # each mode's rules, as (customer, co-creating) pairs by the idea they stand for
@@ -124,10 +117,11 @@ class CoproductionModel(mesa.Model):
         Calibration (docs/ODD.md 3.4): trust about 0.40, lower with fewer resources (OECD 2024);
         participation and efficacy rise with resources (BLS 2010; Bovaird et al. 2015).
         """
-        p, rng = self.params, self.rng
-        raw = rng.lognormal(0.0, p.resource_inequality, n) if p.resource_inequality > 0 else np.ones(n)
+        p = self.params
+        raw = (self.streams["resources"].lognormal(0.0, p.resource_inequality, n)
+               if p.resource_inequality > 0 else np.ones(n))
         resources = raw / (raw + 1.0)
-        noise = rng.normal(0.0, 0.05, (3, n))
+        noise = self.streams["traits"].normal(0.0, 0.05, (3, n))
         # about 0.33-0.35 among the fewest resources against 0.52 among the most (OECD 2024)
         trust0 = np.clip(p.trust_level + 0.25 * (resources - resources.mean()) + noise[0], 0.0, 1.0)
         self.citizen_state = {
@@ -155,7 +149,8 @@ class CoproductionModel(mesa.Model):
     def _create_network(self, n: int) -> None:
         p = self.params
         k = min(p.network_degree, n - 1)
-        graph = nx.watts_strogatz_graph(n, k, p.network_rewiring, seed=int(self.rng.integers(2**31)))
+        graph = nx.watts_strogatz_graph(n, k, p.network_rewiring, 
+                                     seed=int(self.streams["network"].integers(2**31)))
         self.network = Network(graph, random=self.random)
         self.adjacency = sp.csr_matrix(nx.to_scipy_sparse_array(graph, nodelist=range(n), format="csr"))
         self._degree = np.asarray(self.adjacency.sum(axis=1)).ravel()
@@ -202,13 +197,10 @@ class CoproductionModel(mesa.Model):
         return self
 
     # --- the verbs ----------------------------------------------------------------------------------
-    def _draw_week(self) -> dict[str, Any]:
-        """The week's random numbers, the same block in every scenario (common random numbers)."""
+    def _draw_week(self) -> Week:
+        """The week's random numbers: every named stream draws its fixed amount (``streams``)."""
         n = self.params.n_citizens
-        u = self.rng.random((len(_DRAWS), n))
-        draws = dict(zip(_DRAWS, u, strict=True))
-        draws["staff_leave"] = self.rng.random(len(self.staff_members))
-        draws["process_innovation"] = self.rng.random(_TEAM_DRAWS)
+        draws = self.streams.week(n, len(self.staff_members))
         return Week(draws=draws, cocreating=draws["mode"] < self.params.coproduction_share,
                     review=self._is_review_week())
 

@@ -1,4 +1,4 @@
-# coprosim: make setup | run | test | dashboard | bench | wheel | check-wheel
+# coprosim: make setup | run | test | dashboard | docs | bench | wheel | check-wheel
 # The newest supported Python found (3.13, 3.12, then 3.11) unless PYTHON=... is given. Each
 # candidate is run, not just looked up: a pyenv shim exists even when its version is not selected.
 SUPPORTED_PYTHONS := python3.13 python3.12 python3.11
@@ -6,9 +6,9 @@ PYTHON ?= $(firstword $(foreach p,$(SUPPORTED_PYTHONS),$(shell $(p) -c 'import s
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-EXTRAS := all,test
+EXTRAS := all,test,docs
 
-.PHONY: setup run test test-fast dashboard dashboard-mesa bench bench-sweep bench-dashboard browser lint wheel check-wheel clean
+.PHONY: setup run test test-fast dashboard dashboard-mesa bench bench-sweep bench-dashboard browser lint docs wheel check-wheel clean
 
 setup: $(STAMP)
 
@@ -58,6 +58,10 @@ bench-dashboard: setup browser
 lint: setup
 	$(VENV)/bin/ruff check .
 
+# The documentation site in site/ (MkDocs + Material + mkdocstrings; strict: any warning fails; offline).
+docs: setup
+	$(VENV)/bin/mkdocs build --strict --site-dir site
+
 # The wheel in dist/ (built offline with the venv's setuptools).
 wheel: setup
 	rm -rf dist build
@@ -69,4 +73,4 @@ check-wheel: wheel
 	$(PY) tests/check_wheel.py dist/*.whl
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis build dist
+	rm -rf $(VENV) .pytest_cache .hypothesis build dist site

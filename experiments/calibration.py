@@ -68,11 +68,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from coprosim.model import METRICS, PRESETS, ParameterError, Params
+from coprosim.model import METRICS, PRESETS, Params
 
 from coprosim._extras import require
 
-from .design import ExperimentError, typed
+from . import schema
+from .schema import ExperimentError, typed
 
 SHIPPED_TARGETS = Path(__file__).resolve().parent / "calibration_targets.toml"
 CALIBRATION_KEYS = ("name", "description", "seed", "citizens", "weeks", "warm_up", "populations",
@@ -189,21 +190,13 @@ def load_targets(path: str | Path) -> Calibration:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CalibrationError(f"{where}: not valid TOML: {exc}") from None
-    for key in data:
-        if key not in ("calibration", "scenarios", "parameters", "targets"):
-            raise CalibrationError(f"{where}: {key}: unknown section; allowed: calibration, "
-                                   "scenarios, parameters, targets")
+    schema.only(where, "", data, ("calibration", "scenarios", "parameters", "targets"),
+                "section", error=CalibrationError)
     head = _table(where, "calibration", data.get("calibration", {}))
-    for key in head:
-        if key not in CALIBRATION_KEYS:
-            raise CalibrationError(f"{where}: calibration.{key}: unknown key; allowed: "
-                                   f"{', '.join(CALIBRATION_KEYS)}")
-    name = head.get("name", path.stem)
-    if not isinstance(name, str) or not name or not all(c.isalnum() or c in "_-" for c in name):
-        raise CalibrationError(f"{where}: calibration.name: must be letters, digits, _ or -, got {name!r}")
-    description = head.get("description", "")
-    if not isinstance(description, str):
-        raise CalibrationError(f"{where}: calibration.description: must be a string, got {description!r}")
+    schema.only(where, "calibration", head, CALIBRATION_KEYS, error=CalibrationError)
+    name = schema.name(where, head.get("name", path.stem), "calibration.name", error=CalibrationError)
+    description = schema.string(where, "calibration.description", head.get("description", ""),
+                                error=CalibrationError)
     seed = _integer(where, "calibration.seed", head.get("seed", 2026), 0, 2**63 - 1)
     citizens = _integer(where, "calibration.citizens", head.get("citizens", 500), 10, 200_000)
     weeks = _integer(where, "calibration.weeks", head.get("weeks", 156), 2 * EARLY_WEEKS, 5200)
@@ -229,9 +222,7 @@ def _scenarios(where: str, table: Any) -> dict[str, dict[str, Any]]:
     for name, spec in table.items():
         key = f"scenarios.{name}"
         spec = _table(where, key, spec)
-        for k in spec:
-            if k not in SCENARIO_KEYS:
-                raise CalibrationError(f"{where}: {key}.{k}: unknown key; allowed: {', '.join(SCENARIO_KEYS)}")
+        schema.only(where, key, spec, SCENARIO_KEYS, error=CalibrationError)
         preset = spec.get("preset", name)
         if preset not in PRESETS:
             raise CalibrationError(f"{where}: {key}.preset: unknown preset {preset!r}; allowed: "
@@ -253,9 +244,7 @@ def _priors(where: str, table: Any) -> dict[str, tuple[float, float]]:
     priors = {}
     for name, value in table.items():
         key = f"parameters.{name}"
-        if name not in Params.field_names():
-            raise CalibrationError(f"{where}: {key}: unknown parameter; allowed: "
-                                   f"{', '.join(Params.field_names())}")
+        schema.parameter_name(where, key, name, error=CalibrationError)
         if name == "n_citizens":
             raise CalibrationError(f"{where}: {key}: the model size is set by calibration.citizens")
         spec = Params.spec(name)
@@ -280,9 +269,7 @@ def _targets(where: str, items: Any, scenarios: dict) -> tuple[Target, ...]:
     for i, item in enumerate(items):
         key = f"targets[{i}]"
         item = _table(where, key, item)
-        for k in item:
-            if k not in TARGET_KEYS:
-                raise CalibrationError(f"{where}: {key}.{k}: unknown key; allowed: {', '.join(TARGET_KEYS)}")
+        schema.only(where, key, item, TARGET_KEYS, error=CalibrationError)
         for k in ("name", "statistic", "scenario", "value", "tolerance", "source"):
             if k not in item:
                 raise CalibrationError(f"{where}: {key}.{k}: missing")
@@ -318,31 +305,19 @@ def _targets(where: str, items: Any, scenarios: dict) -> tuple[Target, ...]:
 
 
 def _table(where: str, key: str, value: Any) -> dict:
-    if not isinstance(value, dict):
-        raise CalibrationError(f"{where}: {key}: must be a table, got {value!r}")
-    return value
+    return schema.table(where, key, value, error=CalibrationError)
 
 
 def _integer(where: str, key: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise CalibrationError(f"{where}: {key}: must be an integer in [{lo}, {hi}], got {value!r}")
-    return value
+    return schema.integer(where, key, value, lo, hi, error=CalibrationError)
 
 
 def _number(where: str, key: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise CalibrationError(f"{where}: {key}: must be a finite number, got {value!r}")
-    return float(value)
+    return schema.number(where, key, value, error=CalibrationError)
 
 
 def _parameter_value(where: str, key: str, name: str, value: Any) -> Any:
-    if name not in Params.field_names():
-        raise CalibrationError(f"{where}: {key}: unknown parameter; allowed: "
-                               f"{', '.join(Params.field_names())}")
-    try:
-        return getattr(Params(**{name: value}), name)
-    except ParameterError as exc:
-        raise CalibrationError(f"{where}: {key}: {str(exc).split(': ', 1)[1]}") from None
+    return schema.parameter_value(where, key, name, value, error=CalibrationError)
 
 
 # --- summary statistics -------------------------------------------------------------------------

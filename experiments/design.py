@@ -65,15 +65,20 @@ from typing import Any
 import numpy as np
 from coprosim.model import METRICS, PRESETS, ParameterError, Params
 
+from .schema import ExperimentError, parameter_ranges, typed
+from .schema import integer as _integer
+from .schema import name as _name
+from .schema import only as _only
+from .schema import parameter_name as _parameter_name
+from .schema import parameter_value as _parameter_value
+from .schema import string as _string
+from .schema import table as _table
+
 SECTIONS = ("experiment", "base", "scenarios", "sweep", "analysis", "sensitivity", "map")
 EXPERIMENT_KEYS = ("name", "description", "replications", "steps", "seed", "metrics",
                    "agent_sample_period")
 ANALYSIS_KEYS = ("baseline", "end_share")
 MAX_RUNS = 1_000_000
-
-
-class ExperimentError(ParameterError):
-    """A bad experiment file or request; the message is one line naming the file and the key."""
 
 
 @dataclass(frozen=True)
@@ -381,17 +386,6 @@ def _overrides(where: str, key: str, table: dict) -> dict[str, Any]:
     return values
 
 
-def _parameter_value(where: str, key: str, name: str, value: Any) -> Any:
-    """One parameter value validated against its Params.spec range."""
-    if name not in Params.field_names():
-        raise ExperimentError(f"{where}: {key}: unknown parameter; allowed: "
-                              f"{', '.join(Params.field_names())}")
-    try:
-        return getattr(Params(**{name: value}), name)
-    except ParameterError as exc:
-        raise ExperimentError(f"{where}: {key}: {str(exc).split(': ', 1)[1]}") from None
-
-
 def _sweep(where: str, table: Any, seed: Any) -> tuple[tuple[str, ...], tuple[dict, ...], dict]:
     """Sweep points: the full-factorial grid crossed with a Latin hypercube sample; the grid."""
     if table is None:
@@ -418,9 +412,7 @@ def _grid(where: str, table: dict) -> dict[str, list]:
         key = f"sweep.grid.{name}"
         if not isinstance(values, list):
             raise ExperimentError(f"{where}: {key}: must be a list of values, got {values!r}")
-        if name not in Params.field_names():
-            raise ExperimentError(f"{where}: {key}: unknown parameter; allowed: "
-                                  f"{', '.join(Params.field_names())}")
+        _parameter_name(where, key, name)
         if not values:
             raise ExperimentError(f"{where}: {key}: empty axis; give at least one value")
         axes[name] = [_parameter_value(where, f"{key}[{i}]", name, v) for i, v in enumerate(values)]
@@ -446,27 +438,6 @@ def _latin(where: str, table: Any, seed: Any) -> list[dict[str, Any]]:
             for row in unit]
 
 
-def parameter_ranges(where: str, key: str, table: dict) -> dict[str, tuple[float, float]]:
-    """``name = [low, high]`` pairs checked against each parameter's allowed range."""
-    ranges = {}
-    for name, pair in table.items():
-        item = f"{key}.{name}"
-        if not (isinstance(pair, list) and len(pair) == 2):
-            raise ExperimentError(f"{where}: {item}: must be [low, high], got {pair!r}")
-        lo = _parameter_value(where, f"{item}[0]", name, pair[0])
-        hi = _parameter_value(where, f"{item}[1]", name, pair[1])
-        if not lo < hi:
-            raise ExperimentError(f"{where}: {item}: low must be below high, got [{lo}, {hi}]")
-        ranges[name] = (float(lo), float(hi))
-    return ranges
-
-
-def typed(name: str, value: float) -> Any:
-    """A sampled value in its parameter's kind: integers are rounded."""
-    kind = Params.spec(name)["kind"]
-    return int(round(value)) if kind is int else float(value)
-
-
 def _analysis(where: str, table: Any, scenarios: dict) -> dict[str, Any]:
     table = _table(where, "analysis", table)
     _only(where, "analysis", table, ANALYSIS_KEYS)
@@ -478,41 +449,6 @@ def _analysis(where: str, table: Any, scenarios: dict) -> dict[str, Any]:
     if isinstance(end_share, bool) or not isinstance(end_share, int | float) or not 0 < end_share <= 1:
         raise ExperimentError(f"{where}: analysis.end_share: must be a number in (0, 1], got {end_share!r}")
     return {"baseline": baseline, "end_share": float(end_share)}
-
-
-# --- small checks ----------------------------------------------------------------------------------
-def _only(where: str, key: str, table: dict, allowed: tuple[str, ...], what: str = "key") -> None:
-    for name in table:
-        if name not in allowed:
-            full = f"{key}.{name}" if key else name
-            raise ExperimentError(f"{where}: {full}: unknown {what}; allowed: {', '.join(allowed)}")
-
-
-def _table(where: str, key: str, value: Any) -> dict:
-    if not isinstance(value, dict):
-        raise ExperimentError(f"{where}: {key}: must be a table, got {value!r}")
-    return value
-
-
-def _integer(where: str, key: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ExperimentError(f"{where}: {key}: must be an integer in [{lo}, {hi}], got {value!r}")
-    return value
-
-
-def _string(where: str, key: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise ExperimentError(f"{where}: {key}: must be a string, got {value!r}")
-    return value
-
-
-def _name(where: str, value: Any, key: str = "experiment.name") -> str:
-    ok = isinstance(value, str) and value and all(ch.isalnum() or ch in "_-" for ch in value)
-    if not ok:
-        raise ExperimentError(f"{where}: {key}: must be a name of letters, digits, _ or -, got {value!r}")
-    return value
 
 
 def outputs() -> dict[str, str]:

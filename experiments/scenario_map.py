@@ -62,8 +62,10 @@ from coprosim.model.params import GROUPS
 from coprosim._extras import MissingExtraError, require
 
 from . import storage
-from .design import Experiment, ExperimentError, _only, end_window, parameter_ranges, typed
-from .design import _table as _section
+from .design import Experiment, end_window
+from .schema import ExperimentError, fraction, integer, parameter_names, parameter_ranges, typed
+from .schema import only as _only
+from .schema import table as _section
 
 KEYS = ("regimes", "samples", "parameters", "groups", "exclude", "ranges", "metrics",
         "main_metrics", "focus", "min_coverage", "mass_min", "prim_dims")
@@ -92,8 +94,8 @@ def map_settings(experiment: Experiment, samples: int | None = None) -> dict[str
         key = "map.samples"
     else:
         key = "--points"
-    samples = _integer(where, key, samples, 2, 100_000)
-    names = _names(where, "map.exclude", table.get("exclude", []))
+    samples = integer(where, key, samples, 2, 100_000)
+    names = parameter_names(where, "map.exclude", table.get("exclude", []))
     differing = _differing(experiment, regimes)
     fixed = _fixed(experiment, regimes)
     ranges = _sampled(where, table, experiment, differing, fixed, set(names))
@@ -106,9 +108,9 @@ def map_settings(experiment: Experiment, samples: int | None = None) -> dict[str
                               f"({', '.join(regimes)}), got {focus!r}")
     return {"regimes": regimes, "samples": samples, "ranges": ranges, "metrics": metrics,
             "main_metrics": main, "focus": focus,
-            "min_coverage": _fraction(where, "map.min_coverage", table.get("min_coverage", 0.5)),
-            "mass_min": _fraction(where, "map.mass_min", table.get("mass_min", 0.05), hi=0.5),
-            "prim_dims": _integer(where, "map.prim_dims", table.get("prim_dims", 4), 1, 1000),
+            "min_coverage": fraction(where, "map.min_coverage", table.get("min_coverage", 0.5)),
+            "mass_min": fraction(where, "map.mass_min", table.get("mass_min", 0.05), hi=0.5),
+            "prim_dims": integer(where, "map.prim_dims", table.get("prim_dims", 4), 1, 1000),
             "left_out": {"differ between regimes": sorted(differing),
                          "fixed in the file": sorted(n for n in fixed - differing - set(ranges)
                                                      if _narrower(n))
@@ -125,7 +127,7 @@ def _sampled(where: str, table: dict, experiment: Experiment, differing: set, fi
         if not isinstance(groups, list) or not groups or not all(g in GROUPS for g in groups):
             raise ExperimentError(f"{where}: map.groups: must be a list of parameter groups; "
                                   f"allowed: {', '.join(GROUPS)}; got {groups!r}")
-    explicit = parameter_ranges(where, "map.ranges", _table(where, "map.ranges", table.get("ranges", {})))
+    explicit = parameter_ranges(where, "map.ranges", _section(where, "map.ranges", table.get("ranges", {})))
     if choice == "plausible":
         names = [n for n in Params.field_names() if _narrower(n) and n not in fixed
                  and (groups is None or Params.spec(n)["group"] in groups)]
@@ -133,7 +135,7 @@ def _sampled(where: str, table: dict, experiment: Experiment, differing: set, fi
         if groups is not None:
             raise ExperimentError(f"{where}: map.groups: use groups with parameters = \"plausible\", "
                                   "not with a list of parameters")
-        names = _names(where, "map.parameters", choice)
+        names = parameter_names(where, "map.parameters", choice)
         for name in names:
             if name in differing:
                 raise ExperimentError(f"{where}: map.parameters: {name} differs between the "
@@ -206,35 +208,6 @@ def map_design(experiment: Experiment, settings: dict[str, Any]) -> Experiment:
             except ParameterError as exc:
                 raise ExperimentError(f"{experiment.path}: map: {regime} at point {i}: {exc}") from None
     return design
-
-
-# --- small checks ----------------------------------------------------------------------------------
-def _integer(where: str, key: str, value: Any, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ExperimentError(f"{where}: {key}: must be an integer in [{lo}, {hi}], got {value!r}")
-    return value
-
-
-def _fraction(where: str, key: str, value: Any, hi: float = 1.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= hi:
-        raise ExperimentError(f"{where}: {key}: must be a number in (0, {hi:g}], got {value!r}")
-    return float(value)
-
-
-def _table(where: str, key: str, value: Any) -> dict:
-    if not isinstance(value, dict):
-        raise ExperimentError(f"{where}: {key}: must be a table of name = [low, high], got {value!r}")
-    return value
-
-
-def _names(where: str, key: str, value: Any) -> list[str]:
-    if not isinstance(value, list):
-        raise ExperimentError(f"{where}: {key}: must be a list of parameter names, got {value!r}")
-    for i, name in enumerate(value):
-        if name not in Params.field_names():
-            raise ExperimentError(f"{where}: {key}[{i}]: unknown parameter {name!r}; allowed: "
-                                  f"{', '.join(Params.field_names())}")
-    return list(dict.fromkeys(value))
 
 
 def _metric_list(where: str, key: str, value: Any, experiment: Experiment,

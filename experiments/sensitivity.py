@@ -42,8 +42,10 @@ from coprosim.model import ParameterError
 from coprosim._extras import require
 
 from . import storage
-from .design import Experiment, ExperimentError, _only, _table, parameter_ranges, typed
+from .design import Experiment
 from .runner import run_experiment
+from .schema import ExperimentError, boolean, integer, only, parameter_ranges, typed
+from .schema import table as table_
 
 KEYS = ("method", "metric", "difference", "trajectories", "levels", "samples", "second_order",
         "ranges")
@@ -56,8 +58,8 @@ def sensitivity_settings(experiment: Experiment, method: str | None, metric: str
     table = experiment.sensitivity
     if table is None:
         raise ExperimentError(f"{where}: sensitivity: missing; add a [sensitivity] table with "
-                              "ranges = {{ name = [low, high], ... }}")
-    _only(where, "sensitivity", _table(where, "sensitivity", table), KEYS)
+                              "ranges = { name = [low, high], ... }")
+    only(where, "sensitivity", table_(where, "sensitivity", table), KEYS)
     method = method or table.get("method", "morris")
     if method not in ("morris", "sobol"):
         raise ExperimentError(f"{where}: sensitivity.method: must be morris or sobol, got {method!r}")
@@ -76,15 +78,12 @@ def sensitivity_settings(experiment: Experiment, method: str | None, metric: str
     ranges = parameter_ranges(where, "sensitivity.ranges", table.get("ranges", {}) or {})
     if not ranges:
         raise ExperimentError(f"{where}: sensitivity.ranges: empty; give name = [low, high] pairs")
-    trajectories = _count(where, "trajectories", table.get("trajectories", 10), 2, 10_000)
-    levels = _count(where, "levels", table.get("levels", 4), 2, 100)
-    samples = _count(where, "samples", table.get("samples", 64), 2, 1_048_576)
+    trajectories = integer(where, "sensitivity.trajectories", table.get("trajectories", 10), 2, 10_000)
+    levels = integer(where, "sensitivity.levels", table.get("levels", 4), 2, 100)
+    samples = integer(where, "sensitivity.samples", table.get("samples", 64), 2, 1_048_576)
     if method == "sobol" and samples & (samples - 1):
         raise ExperimentError(f"{where}: sensitivity.samples: must be a power of 2 for Sobol, got {samples}")
-    second_order = table.get("second_order", False)
-    if not isinstance(second_order, bool):
-        raise ExperimentError(f"{where}: sensitivity.second_order: must be true or false, "
-                              f"got {second_order!r}")
+    second_order = boolean(where, "sensitivity.second_order", table.get("second_order", False))
     return {"method": method, "metric": metric, "difference": difference, "ranges": ranges,
             "trajectories": trajectories, "levels": levels, "samples": samples,
             "second_order": second_order and method == "sobol"}
@@ -350,9 +349,3 @@ def _plot(indices: pd.DataFrame, settings: dict, path: Path) -> Path:
     plt.close(figure)
     temporary.replace(path)
     return path
-
-
-def _count(where: str, key: str, value, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise ExperimentError(f"{where}: sensitivity.{key}: must be an integer in [{lo}, {hi}], got {value!r}")
-    return value

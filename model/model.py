@@ -149,7 +149,7 @@ class CoproductionModel(mesa.Model):
     def _create_network(self, n: int) -> None:
         p = self.params
         k = min(p.network_degree, n - 1)
-        graph = nx.watts_strogatz_graph(n, k, p.network_rewiring, 
+        graph = nx.watts_strogatz_graph(n, k, p.network_rewiring,
                                      seed=int(self.streams["network"].integers(2**31)))
         self.network = Network(graph, random=self.random)
         self.adjacency = sp.csr_matrix(nx.to_scipy_sparse_array(graph, nodelist=range(n), format="csr"))

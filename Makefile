@@ -60,7 +60,7 @@ lint: setup
 
 # The documentation site in site/ (MkDocs + Material + mkdocstrings; strict: any warning fails; offline).
 docs: setup
-	$(VENV)/bin/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
 
 # The wheel in dist/ (built offline with the venv's setuptools).
 wheel: setup

@@ -35,8 +35,8 @@ from .storage import load_results, load_runs
 
 
 def compare(*args, **kwargs):
-    """See ``coprosim.experiments.analysis.compare`` (imported lazily: it loads matplotlib)."""
-    from .analysis import compare as _compare
+    """See ``coprosim.experiments.report.compare`` (imported lazily: it loads matplotlib)."""
+    from .report import compare as _compare
 
     return _compare(*args, **kwargs)
 

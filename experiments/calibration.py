@@ -923,7 +923,7 @@ def _report_text(calibration, table, fit, populations, t_last, figures, ess) -> 
 
 
 def _plot_posterior(frame, weights, calibration, table, path: Path) -> str:
-    from .analysis import FigureMaker
+    from .figures import FigureMaker
 
     plt = FigureMaker()
     names = list(calibration.priors)
@@ -949,7 +949,7 @@ def _plot_posterior(frame, weights, calibration, table, path: Path) -> str:
 
 
 def _plot_fit(fit, path: Path) -> str:
-    from .analysis import FigureMaker
+    from .figures import FigureMaker
 
     plt = FigureMaker()
     n = len(fit)

@@ -178,7 +178,8 @@ def cmd_sweep(args) -> int:
 
 def cmd_compare(args) -> int:
     """Run (or resume) an experiment, then write its report and print the headline table."""
-    from .analysis import compare_results, headline_table
+    from .report import compare_results
+    from .tables import headline_table
 
     experiment = _load(args)
     runs = _run(args, experiment)

@@ -112,7 +112,7 @@ def result_tables(model, task: dict[str, Any], params) -> tuple[pd.DataFrame, pd
     each row labelled with its run, and the run's row of the runs table."""
     frame = model.datacollector.get_model_vars_dataframe()[list(task["metrics"])]
     frame = storage.integer_counts(frame.reset_index(drop=True))
-    frame.insert(0, "step", range(len(frame)))
+    frame = pd.concat([pd.DataFrame({"step": range(len(frame))}), frame], axis=1)
     agents = model.agent_dataframe()
     agents = _label(agents, task) if len(agents) else None
     return _label(frame, task), agents, storage.run_row(task, params.as_dict(), _provenance())
@@ -141,12 +141,9 @@ def _label(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
     """Identify each row: scenario, sweep point, replication, seed and the sweep's parameters."""
     labels = {"scenario": task["scenario"], "point": task["point"],
               "replication": task["replication"], "seed": task["seed"], **task["sweep"]}
-    for position, (name, value) in enumerate(labels.items()):
-        frame.insert(position, name, value)
-    frame["point"] = frame["point"].astype("int64")
-    frame["replication"] = frame["replication"].astype("int64")
-    frame["seed"] = frame["seed"].astype("int64")
-    return frame
+    head = pd.DataFrame(labels, index=frame.index)  # built at once: no fragmented frame
+    head = head.astype({"point": "int64", "replication": "int64", "seed": "int64"})
+    return pd.concat([head, frame.drop(columns=[c for c in labels if c in frame])], axis=1)
 
 
 def _maybe_inject_failure(run_id: str) -> None:

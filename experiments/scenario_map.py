@@ -317,7 +317,7 @@ def analyse_map(design: Experiment, settings: dict[str, Any], out: str | Path) -
 
 def end_table(design: Experiment, out: Path, metrics: list[str]) -> pd.DataFrame:
     """Each finished run's end value (mean over the last ``end_share`` of steps) of each metric."""
-    from .analysis import end_values
+    from .statistics import end_values
 
     columns = ["scenario", "point", "replication", "seed", "step", *metrics]
     frame = storage.load_results(out, "metrics", columns=columns,

@@ -169,7 +169,7 @@ def _design_experiment(experiment: Experiment, settings: dict, x: np.ndarray) ->
 
 def _outputs(design: Experiment, out: Path, settings: dict, n_points: int) -> dict[str, np.ndarray]:
     """Y per target: each point's end value averaged over replications (or the paired difference)."""
-    from .analysis import end_values
+    from .statistics import end_values
 
     metric = settings["metric"]
     frame = storage.load_results(out, "metrics",
@@ -322,7 +322,7 @@ def _markdown(indices: pd.DataFrame, settings: dict, notes: dict[str, list[str]]
 
 
 def _plot(indices: pd.DataFrame, settings: dict, path: Path) -> Path:
-    from .analysis import FigureMaker
+    from .figures import FigureMaker
 
     plt = FigureMaker()
 

@@ -203,7 +203,7 @@ def targets_text(**replace: str) -> str:
     ({"parameters": "[parameters]\ntrust_level = [0.5, 0.3]\n"},
      "parameters.trust_level: low must be below high, got [0.5, 0.3]"),
     ({"parameters": "[parameters]\nhappiness = \"plausible\"\n"},
-     "parameters.happiness: unknown parameter; allowed: n_citizens"),
+     "parameters.happiness: unknown parameter; allowed: one of"),
     ({"parameters": "[parameters]\n"}, "parameters: empty"),
     ({"scenarios": '[scenarios.npm]\npreset = "utopia"\n'},
      "scenarios.npm.preset: unknown preset 'utopia'; allowed: npm"),

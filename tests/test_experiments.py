@@ -301,7 +301,9 @@ BAD_FILES = {
     "toml_syntax": ("[experiment\nsteps = 3\n", "invalid TOML"),
     "unknown_scenario": ("[scenarios.nmp]\n", "scenarios.nmp: unknown preset 'nmp'; allowed: npm"),
     "unknown_parameter": ("[scenarios.npm]\nvoice_biass = 0.5\n",
-                          "scenarios.npm.voice_biass: unknown parameter; allowed:"),
+                          "scenarios.npm.voice_biass: unknown parameter; allowed: one of"),
+    "unknown_axis": ("[scenarios.npm]\n[sweep.grid]\noutreachshare = [0.1]\n",
+                     "sweep.grid.outreachshare: unknown parameter; allowed: one of"),
     "out_of_range": ("[scenarios.npm]\nvoice_bias = 2.0\n",
                      "scenarios.npm.voice_bias: must be a number in [0.0, 1.0], got 2.0"),
     "empty_axis": ("[scenarios.npm]\n[sweep.grid]\noutreach_share = []\n",
@@ -327,6 +329,47 @@ def test_bad_experiment_file_is_one_line_exit_2(case, tmp_path):
     assert len(lines) == 1 and "Traceback" not in result.stderr, result.stderr
     assert str(path) in lines[0] and expected in lines[0], lines[0]
     assert not (tmp_path / "out" / "metrics").exists(), "runs started despite a bad file"
+
+
+@pytest.mark.parametrize(("typo", "meant"), [("voice_biass", "voice_bias"),
+                                              ("outreachshare", "outreach_share"),
+                                              ("staff_per_100", "staff_per_1000")])
+def test_unknown_parameter_names_the_closest_in_one_short_line(typo, meant, tmp_path):
+    """An unknown name: one line under 200 characters with the closest names (difflib), not a
+    list of every parameter; the same message from a file, a sweep axis and --set."""
+    from coprosim.model import Params
+
+    path = tmp_path / "typo.toml"
+    path.write_text(f"[scenarios.npm]\n[sweep.grid]\n{typo} = [1]\n")
+    with pytest.raises(ExperimentError) as caught:
+        load_experiment(path)
+    message = str(caught.value).replace(str(path), "typo.toml")
+    assert "\n" not in message and len(message) < 200, message
+    assert meant in message.split("closest:")[1], message
+    assert sum(name in message for name in Params.field_names()) <= 4, "lists too many names"
+    result = coprosim("run", "--steps", "2", "--set", f"{typo}=1")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert meant in result.stderr and len(result.stderr.strip()) < 200, result.stderr
+
+
+def test_result_tables_raise_no_pandas_warnings():
+    """Labelling a run's rows with many swept parameters (a map sweeps about a hundred) builds the
+    table at once: no pandas PerformanceWarning (the map printed two per run)."""
+    import warnings
+
+    from coprosim.experiments.runner import _simulate, _task
+    from coprosim.model import Params
+
+    experiment = load_experiment(REPO / "experiments" / "smoke.toml")
+    task = _task(experiment, experiment.runs()[0])
+    task.update(steps=3, sweep={name: 0.5 for name in Params.field_names()[:100]})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        metrics, _, _ = _simulate(task)
+    assert not [w for w in caught if issubclass(w.category, pd.errors.PerformanceWarning)]
+    assert list(metrics.columns[:5]) == ["scenario", "point", "replication", "seed",
+                                         next(iter(task["sweep"]))]
+    assert metrics["seed"].dtype == "int64" and metrics["point"].dtype == "int64"
 
 
 def test_bad_files_rejected_in_process(tmp_path):

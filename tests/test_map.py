@@ -271,7 +271,7 @@ BAD = [  # (changes to the [map] table (None: remove the key), what the one-line
     ({"samples": "2.5"}, "map.samples: must be an integer in [2, 100000], got 2.5"),
     ({"parameters": '["coproduction_share"]', "ranges": None},
      "map.parameters: coproduction_share differs between the regimes"),
-    ({"parameters": '["staff_per_100"]'}, "map.parameters[0]: unknown parameter 'staff_per_100'"),
+    ({"parameters": '["staff_per_100"]'}, "map.parameters[0]: staff_per_100: unknown parameter; allowed: one of"),
     ({"parameters": '["n_citizens"]', "ranges": None},
      "n_citizens has no plausible range narrower than its allowed range [10, 200000]"),
     ({"parameters": '"all"'}, 'map.parameters: must be "plausible" or a non-empty list'),

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from coprosim.experiments import analysis, load_experiment
+from coprosim.experiments import report as report_module
 from coprosim.experiments.report_html import convert, markdown_to_html
 from scipy import stats
 
@@ -89,11 +90,11 @@ def report(tmp_path_factory):
     frame = pd.DataFrame(rows)
 
     def load(exp, out):
-        return analysis._ordered(analysis.fill_dropped(frame.copy(), exp), exp)
+        return analysis.ordered(analysis.fill_dropped(frame.copy(), exp), exp)
 
     patch = pytest.MonkeyPatch()
-    patch.setattr(analysis, "_load_metrics", load)
-    patch.setattr(analysis, "wellbeing_by_quintile", lambda exp, out: None)
+    patch.setattr(report_module, "load_metrics", load)
+    patch.setattr(report_module, "wellbeing_by_quintile", lambda exp, out: None)
     out = folder / "out"
     out.mkdir()
     try:
@@ -312,7 +313,7 @@ def test_sweep_report_compares_along_the_axes(tmp_path):
     for d in experiment.dropped():
         assert by.loc[(d.point, "public_value"), "mean"] == by.loc[(d.stands_for, "public_value"), "mean"]
     # along the sweep: volunteer_recruitment first -> last, paired by seed, mean over hours
-    ends = analysis.end_values(analysis._load_metrics(experiment, out), list(experiment.metrics),
+    ends = analysis.end_values(analysis.load_metrics(experiment, out), list(experiment.metrics),
                                experiment.steps, experiment.analysis["end_share"])
     ends["rec"] = [experiment.points[p]["volunteer_recruitment"] for p in ends["point"]]
     ends["hours"] = [experiment.points[p]["volunteer_hours"] for p in ends["point"]]

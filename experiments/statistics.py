@@ -1,0 +1,308 @@
+"""Statistics of a comparison: end values, means with t intervals cut at a metric's bounds,
+paired differences from the baseline (absolute, % with a delta-method interval, d_z),
+saturation, changes along a sweep.
+
+
+Definitions used throughout (and stated in every report's method note):
+
+- **End value of a run**: the mean of a metric over the last ``end_share`` of its steps (default
+  20%: steps 161-200 of a 200-step run), which smooths week-to-week noise. Step 0 (the initial
+  state) is never part of it.
+- **Mean and 95% CI across replications**: Student's t interval, mean +- t(0.975, n-1) * sd /
+  sqrt(n), intersected with the range the metric can take (``coprosim.model.METRIC_INFO``: e.g. a
+  share stays in [0, 1], hours are never negative). The true mean lies in that range, so the
+  intersection covers it whenever the t interval does: coverage is unchanged, and no interval
+  shows impossible values. Where the bound cuts the interval the report marks it.
+- **Paired difference from the baseline**: for each replication seed, scenario minus baseline at
+  the same sweep point (common random numbers); its mean and t interval; as a **% of the
+  baseline's mean** with a delta-method interval for the ratio mean(difference) / mean(baseline)
+  (paired: the covariance of the two is used). Metrics defined as a difference (emergent value:
+  gains less losses; equity gap: top minus bottom quintile) and metrics whose baseline is near
+  zero or whose runs change sign get absolute differences only (a % of almost nothing misleads).
+- **d_z** = mean(difference) / sd(difference) (Cohen's d for paired data). It is flagged "not
+  meaningful" when the differences are (nearly) constant across seeds: |d_z| > 10, or their sd
+  below numerical noise.
+- **Saturated**: at least 80% of a condition's runs end at the same value (within 1e-6 of the
+  metric's scale): a bound (e.g. hidden need 0) or a ceiling the model imposes (e.g. volunteers
+  at their cap). Its differences say more about the ceiling than about the regime.
+- **Cost per need met** (derived): per run, the end value of ``cost`` over the end value of
+  ``public_value`` (staff hours per unit of need met), the definition the regime map used
+  (``docs/where_each_regime_wins.py`` up to commit 66ce6e7); runs with no need met (public
+  value <= 0) are left out.
+- **Who is left behind**: citizens' wellbeing at the last sampled step, by resource quintile
+  (Q1 = fewest resources); per run the quintile's mean, then mean and CI across replications.
+- **Along a sweep**: moving one grid axis from its first to its last value, at each combination
+  of the other axes and paired by seed; the mean over the combinations, per seed, then its t
+  interval. The steepest step is the pair of neighbouring values with the largest mean change
+  (where a tipping point would be).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from coprosim.model import METRIC_INFO, MetricInfo
+from scipy import stats
+
+from .design import Experiment, end_window, outputs
+
+RUN_KEYS = ["condition", "scenario", "point", "replication", "seed"]
+
+
+CONFIDENCE = 0.95
+
+
+SATURATED_SHARE = 0.8        # "most runs" end at one value
+
+
+SATURATION_TOLERANCE = 1e-6  # relative to max(1, |value|)
+
+
+DZ_LIMIT = 10.0              # |d_z| beyond this: differences (nearly) constant across seeds
+
+
+MAX_GRID_LEVELS = 12         # an axis with more distinct values is read as sampled, not a grid
+
+
+NEAR_ZERO_BASELINE = 0.1     # |baseline mean| below 10% of the largest |mean|: no % difference
+
+
+# Defined as a difference of two parts, so they can change sign: absolute differences only.
+DIFFERENCE_METRICS = {
+    "emergent_value": "it is gains less losses and can change sign",
+    "equity_gap": "it is a gap (top minus bottom quintile) and can change sign",
+}
+
+
+# Derived in the report from stored columns (the definition docs/where_each_regime_wins.py used).
+DERIVED = {
+    "cost_per_need_met": ("Paid staff hours per unit of need met: end-of-run cost / end-of-run "
+                          "public_value of each run.",
+                          MetricInfo("staff hours per need unit met", -1, 0.0)),
+}
+
+
+def info(metric: str) -> MetricInfo:
+    """Unit, direction and bounds of a metric, a ledger column or a derived metric."""
+    if metric in DERIVED:
+        return DERIVED[metric][1]
+    return METRIC_INFO.get(metric, MetricInfo("", 0))
+
+
+def meaning(metric: str) -> str:
+    return DERIVED[metric][0] if metric in DERIVED else outputs().get(metric, "")
+
+
+def mean_ci(values, confidence: float = CONFIDENCE) -> tuple[int, float, float, float]:
+    """n, mean and the t-interval of the mean (nan bounds when n < 2)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = x.size
+    if n == 0:
+        return 0, math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if n < 2:
+        return n, mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
+    return n, mean, mean - half, mean + half
+
+
+def bounded_mean_ci(values, low: float | None, high: float | None,
+                    confidence: float = CONFIDENCE) -> tuple[int, float, float, float, bool]:
+    """``mean_ci`` intersected with the metric's range [low, high]; True if a bound cut it.
+
+    The true mean lies in the range, so the intersection covers it whenever the t interval does.
+    """
+    n, mean, lo, hi = mean_ci(values, confidence)
+    clipped = False
+    if low is not None and not math.isnan(lo) and lo < low:
+        lo, clipped = float(low), True
+    if high is not None and not math.isnan(hi) and hi > high:
+        hi, clipped = float(high), True
+    return n, mean, lo, hi, clipped
+
+
+def saturation(values, low: float | None = None, high: float | None = None,
+               share: float = SATURATED_SHARE) -> str:
+    """'' or a note when at least ``share`` of the runs end at one value (a bound or a ceiling)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size < 2:
+        return ""
+    tolerance = SATURATION_TOLERANCE * max(1.0, float(np.abs(x).max()))
+    value = float(np.median(x))
+    at = int((np.abs(x - value) <= tolerance).sum())
+    if at < share * x.size:
+        return ""
+    where = ""
+    if low is not None and abs(value - low) <= tolerance:
+        where = ", its lower bound"
+    elif high is not None and abs(value - high) <= tolerance:
+        where = ", its upper bound"
+    from .tables import fmt
+
+    return f"{at}/{x.size} runs end at {fmt(value)}{where}"
+
+
+def end_values(frame: pd.DataFrame, metrics: list[str], steps: int, end_share: float) -> pd.DataFrame:
+    """Each run's end value of each metric: its mean over the last ``end_share`` of steps."""
+    first = end_window(steps, end_share)
+    window = frame[frame["step"] >= first]
+    return window.groupby(RUN_KEYS, sort=True, observed=True)[metrics].mean().reset_index()
+
+
+def add_derived(ends: pd.DataFrame) -> list[str]:
+    """Add the derived metrics the stored columns allow (cost per need met); their names."""
+    added = []
+    if {"cost", "public_value"} <= set(ends.columns):
+        value = ends["public_value"].astype(float)
+        ends["cost_per_need_met"] = (ends["cost"].astype(float) / value).where(value > 0)
+        added.append("cost_per_need_met")
+    return added
+
+
+def summarise(ends: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """Mean and bounded 95% CI of each metric's end value across replications, per condition."""
+    rows = []
+    for condition, group in ends.groupby("condition", sort=False, observed=True):
+        for metric in metrics:
+            bounds = info(metric)
+            n, mean, low, high, clipped = bounded_mean_ci(group[metric], bounds.low, bounds.high)
+            rows.append({"condition": condition, "scenario": group["scenario"].iloc[0],
+                         "point": int(group["point"].iloc[0]), "metric": metric, "n": n,
+                         "mean": mean, "ci_low": low, "ci_high": high, "ci_clipped": clipped,
+                         "saturated": saturation(group[metric], bounds.low, bounds.high)})
+    return pd.DataFrame(rows)
+
+
+def relative_ci(d: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE
+                ) -> tuple[float, float, float]:
+    """mean(d) / mean(b) and its delta-method interval (d and b paired, same length)."""
+    n = d.size
+    mb = float(b.mean())
+    if n < 2 or mb == 0:
+        return math.nan, math.nan, math.nan
+    r = float(d.mean()) / mb
+    cov = np.cov(d, b, ddof=1)
+    variance = (cov[0, 0] - 2 * r * cov[0, 1] + r * r * cov[1, 1]) / (n * mb * mb)
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * math.sqrt(max(variance, 0.0)))
+    return r, r - half, r + half
+
+
+def relative_reason(metric: str, ends: pd.DataFrame, baseline: str) -> str | None:
+    """Why a % of the baseline would mislead for this metric (None: % is fine)."""
+    if metric in DIFFERENCE_METRICS:
+        return DIFFERENCE_METRICS[metric]
+    x = ends[metric].to_numpy(dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return "no values"
+    if not ((x > 0).all() or (x < 0).all()):
+        return "some runs end at 0 or change sign"
+    base = ends.loc[ends["scenario"] == baseline, metric].mean()
+    largest = ends.groupby("condition", observed=True)[metric].mean().abs().max()
+    if abs(base) < NEAR_ZERO_BASELINE * largest:
+        return "the baseline's mean is near zero"
+    return None
+
+
+def paired_differences(ends: pd.DataFrame, metrics: list[str], baseline: str) -> pd.DataFrame:
+    """Scenario minus baseline, paired by replication seed at the same sweep point; %, d_z."""
+    base = ends[ends["scenario"] == baseline]
+    paired = ends.merge(base, on=["point", "replication", "seed"], suffixes=("", "_base"))
+    reasons = {m: relative_reason(m, ends, baseline) for m in metrics}
+    rows = []
+    for condition, group in paired.groupby("condition", sort=False, observed=True):
+        for metric in metrics:
+            both = group[[metric, f"{metric}_base"]].dropna().to_numpy(dtype=float)
+            d, b = both[:, 0] - both[:, 1], both[:, 1]
+            n, mean, low, high = mean_ci(d)
+            sd = float(d.std(ddof=1)) if n > 1 else math.nan
+            d_z, note = dz_with_note(mean, sd, n, scale=float(np.abs(both).max()) if n else 1.0)
+            if reasons[metric] is None:
+                rel, rel_low, rel_high = relative_ci(d, b)
+            else:
+                rel = rel_low = rel_high = math.nan
+            rows.append({"condition": condition, "metric": metric, "baseline": baseline,
+                         "pairs": n, "diff": mean, "diff_ci_low": low, "diff_ci_high": high,
+                         "rel": rel, "rel_ci_low": rel_low, "rel_ci_high": rel_high,
+                         "relative_note": reasons[metric] or "", "d_z": d_z, "d_z_note": note})
+    return pd.DataFrame(rows)
+
+
+def dz_with_note(mean: float, sd: float, n: int, scale: float = 1.0) -> tuple[float, str]:
+    """d_z, and a note instead of trusting it when the differences are (nearly) constant."""
+    if n < 2 or math.isnan(sd):
+        return math.nan, ""
+    noise = 1e-9 * max(1.0, scale)
+    if sd <= noise:
+        if abs(mean) <= noise:
+            return math.nan, "identical in every run"
+        return math.nan, "difference is (nearly) constant across seeds; d_z is not meaningful"
+    d_z = mean / sd
+    if abs(d_z) > DZ_LIMIT:
+        return d_z, "difference is (nearly) constant across seeds; d_z is not meaningful"
+    return d_z, ""
+
+
+def paired_between(ends: pd.DataFrame, metric: str, a: str, b: str) -> tuple[int, float, float, float]:
+    """Scenario a minus scenario b, paired by seed and sweep point: n, mean, t interval."""
+    keys = ["point", "replication", "seed"]
+    left = ends.loc[ends["scenario"] == a, [*keys, metric]]
+    right = ends.loc[ends["scenario"] == b, [*keys, metric]]
+    both = left.merge(right, on=keys, suffixes=("_a", "_b"))
+    return mean_ci((both[f"{metric}_a"] - both[f"{metric}_b"]).to_numpy(dtype=float))
+
+
+def summarise_over_time(frame: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
+    """Mean and bounded 95% CI of each metric at each step across replications, per condition."""
+    grouped = frame.groupby(["condition", "step"], sort=False, observed=True)[metrics]
+    mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
+    t = stats.t.ppf(0.975, np.maximum(n - 1, 1))
+    half = pd.DataFrame(t, index=n.index, columns=metrics) * sd / np.sqrt(n)
+    half = half.where(n > 1)
+    long = []
+    for metric in metrics:
+        bounds = info(metric)
+        low = (mean[metric] - half[metric]).clip(lower=bounds.low, upper=bounds.high)
+        high = (mean[metric] + half[metric]).clip(lower=bounds.low, upper=bounds.high)
+        part = pd.DataFrame({"metric": metric, "n": n[metric], "mean": mean[metric],
+                             "ci_low": low, "ci_high": high})
+        long.append(part.reset_index())
+    return pd.concat(long, ignore_index=True)
+
+
+def along_axis(ends: pd.DataFrame, experiment: Experiment, scenario: str, metric: str,
+               axis: str) -> dict | None:
+    """Moving ``axis`` from its first to its last value, paired by seed at each combination of
+    the other axes: mean over the combinations per seed, then mean and t interval; the steepest
+    step between neighbouring values. None if the axis is not a grid (every value once)."""
+    part = ends[ends["scenario"] == scenario]
+    values = pd.DataFrame([experiment.points[p] for p in part["point"]], index=part.index)
+    part = pd.concat([part[["replication", metric]], values], axis=1)
+    levels = sorted(part[axis].unique())
+    if not 2 <= len(levels) <= MAX_GRID_LEVELS:  # a Latin hypercube axis: see its figure
+        return None
+    others = [a for a in experiment.axes if a != axis]
+    wide = part.pivot_table(index=["replication", *others], columns=axis, values=metric,
+                            observed=True) if others else part.pivot_table(
+        index="replication", columns=axis, values=metric)
+    wide = wide.dropna()
+    if wide.empty:
+        return None
+    change = (wide[levels[-1]] - wide[levels[0]]).groupby(level="replication").mean()
+    n, mean, low, high = mean_ci(change.to_numpy(dtype=float))
+    steps = [(levels[i], levels[i + 1], float((wide[levels[i + 1]] - wide[levels[i]]).mean()))
+             for i in range(len(levels) - 1)]
+    steepest = max(steps, key=lambda s: abs(s[2]))
+    start = float(wide[levels[0]].mean())
+    return {"axis": axis, "first": levels[0], "last": levels[-1], "n": n, "diff": mean,
+            "low": low, "high": high, "start": start, "steepest": steepest,
+            "steps": steps, "share_of_change": (abs(steepest[2]) / sum(abs(s[2]) for s in steps)
+                                                if any(s[2] for s in steps) else math.nan)}
+
+
+def covers_zero(low: float, high: float) -> bool:
+    return math.isnan(low) or math.isnan(high) or low <= 0 <= high

@@ -55,7 +55,7 @@ def test_model_params_are_valid_for_the_model_and_follow_the_parameter_spec():
         lo, hi = spec["range"]
         assert lo <= options["min"] <= options["value"] <= options["max"] <= hi, name
         assert options["value"] == spec["default"], name
-    assert mesa_app.MODEL_PARAMS["scenario"]["values"] == list(PRESETS)
+    assert mesa_app.MODEL_PARAMS["preset"]["values"] == list(PRESETS)
 
 
 def test_page_renders_controls_parameters_network_and_plots():
@@ -102,7 +102,7 @@ def test_reset_builds_a_new_model_from_the_scenario_seed_and_sliders():
     click(rc, "Reset")
     new = model.value
     assert new is not old and new.steps == 0
-    assert new.scenario == "npm" and new.params.n_citizens == 150
+    assert new.preset_name == "npm" and new.params.n_citizens == 150
     expected = CoproductionModel(scenario="npm", seed=7, n_citizens=150)
     assert new.params == expected.params
     click(rc, "Step")

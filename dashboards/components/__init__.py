@@ -1,0 +1,16 @@
+"""The teaching dashboard's parts, by area of the page (``dashboards/app.py`` puts them together).
+
+- ``state``: what one browser tab's dashboard holds (its session, the settings shown and applied,
+  Play, the lesson running) and what the controls do to it (``DashboardState``).
+- ``controls``: the left column: run buttons, view, scenario, seed, sliders, take-home files.
+- ``charts``: the Simulation tab: the network(s), the headline numbers and the charts, updated in
+  place every week (``WeeklyParts``).
+- ``table``: the headline numbers (tiles for one regime, a table side by side) and the network's
+  legend, as HTML.
+- ``lessons``: the Lessons tab and the strip that says which lesson runs.
+- ``explain``: the "Explain the ideas" tab.
+- ``base`` and ``style``: small helpers and the page's stylesheet.
+
+A "Class" tab is not here: ``app.TAB_PROVIDERS`` adds ``dashboards/classroom``'s ``ClassTab`` when
+that package is importable.
+"""

@@ -1,0 +1,286 @@
+"""The Simulation tab: the week, the network(s), the headline numbers and the charts.
+
+A new week does not render the page again: the parts that change every week (the week, the
+pictures, the network's counts, the headline numbers) are widgets held for the life of a run and
+updated in place (``WeeklyParts``), so a Step costs the model's step, the drawing and a few small
+messages to the browser.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+
+import ipywidgets
+import solara
+from coprosim.dashboards.charts import KEY_CHARTS, MORE_CHARTS, ChartSpec, available_charts
+from coprosim.dashboards.components.base import div as _div
+from coprosim.dashboards.components.base import html_element as _html
+from coprosim.dashboards.components.table import headlines_html, network_legend_html
+from coprosim.dashboards.figures import ChartPicture, HoursPicture, NetworkPicture, regime_colour
+from coprosim.dashboards.session import Session, Snapshot, ledger_columns
+
+
+def _draw(make):
+    """PNG bytes, or the error message as text if drawing failed (shown instead of a blank)."""
+    try:
+        return make()
+    except Exception as exc:  # a drawing bug must show on the page, not blank it
+        return f"Could not draw this picture: {type(exc).__name__}: {exc}"
+
+
+class Picture:
+    """One picture of the page: the image widget that shows it, and how to draw it from a
+    snapshot (a matplotlib figure kept for the life of the run). ``error`` is a one-line
+    message when the picture could not be made or drawn; the page shows it instead."""
+
+    def __init__(self, make, kind: str = "png"):
+        self.widget = ipywidgets.Image(format=kind, _dom_classes=["cp-fill"])
+        self.error: str | None = None
+        self.week: int | None = None
+        self.draw = None
+        try:
+            self.draw = make()
+        except Exception as exc:  # a drawing bug must show on the page, not blank it
+            self.error = f"Could not draw this picture: {type(exc).__name__}: {exc}"
+
+    def render(self, snap: Snapshot):
+        """The picture of the snapshot's week (bytes, or an error message), or None if it is
+        already shown; ``show`` puts it on the page."""
+        if self.draw is None or snap.week == self.week:
+            return None
+        self.week = snap.week
+        return _draw(lambda: self.draw(snap))
+
+    def show(self, image) -> None:
+        if isinstance(image, bytes):
+            self.error = None
+            self.widget.value = image
+        elif image is not None:
+            self.error = image
+
+    def paint(self, snap: Snapshot) -> None:
+        self.show(self.render(snap))
+
+    def close(self) -> None:
+        self.widget.close()
+
+
+class WeeklyParts:
+    """What changes on the simulation view from week to week, as widgets made once per run and
+    updated in place: the week, the network(s) and their counts, the headline numbers and the
+    chart pictures (key charts, and the others while they are open).
+
+    A new week costs the model's step, drawing the pictures (only their changing lines, see
+    ``figures``) and one small message per widget. The page's components are not rendered
+    again for it: Solara's renderer walks every element of the page (some 270, mostly the
+    controls) whenever a component re-renders, which took longer than drawing.
+    """
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.lock = threading.RLock()
+        with session.lock:
+            self.generation = session.generation
+            self.snap = session.snapshot()
+        one = len(self.snap.runs) == 1
+        self.week = solara.widgets.HTML(tag="span", attributes={"class": "cp-week"})
+        self.legend = solara.widgets.HTML(tag="div", attributes={"class": "cp-legend"})
+        self.headlines = solara.widgets.HTML(tag="div",
+                                             attributes={"class": "cp-tiles" if one else ""})
+        self.networks = [self._network(index) for index in range(len(session.runs))]
+        self.charts: dict[str, Picture] = {}
+        self.hours: dict[int, Picture] = {}
+        self.closed = False
+        self._paint(self.snap)
+
+    def _network(self, index: int) -> Picture:
+        def make():
+            picture = NetworkPicture(self.session.runs[index].model)
+            return lambda snap: picture.draw(snap.networks[index])
+        return Picture(make, "jpeg")
+
+    def chart(self, spec: ChartSpec) -> Picture:
+        """The picture of a chart, made (and drawn at the current week) on first use."""
+        with self.lock:
+            if spec.key not in self.charts:
+                def make():
+                    picture = ChartPicture(spec, self.snap.runs,
+                                           [run.model.params for run in self.session.runs],
+                                           self.session.ghost)
+                    return lambda snap: picture.draw(snap.series)
+                self.charts[spec.key] = Picture(make)
+                self.charts[spec.key].paint(self.snap)
+            return self.charts[spec.key]
+
+    def hours_chart(self, index: int) -> Picture:
+        """'Where the hours go' of one run, made on first use."""
+        with self.lock:
+            if index not in self.hours:
+                def make():
+                    columns = ledger_columns()
+                    picture = HoursPicture({c: c.removeprefix("hours_").replace("_", " ")
+                                            for c in columns})
+                    return lambda snap: picture.draw(snap.series[index])
+                self.hours[index] = Picture(make)
+                self.hours[index].paint(self.snap)
+            return self.hours[index]
+
+    def retain(self, charts: tuple[str, ...], hours: tuple[int, ...]) -> None:
+        """Close the pictures no longer on the page (the other charts, once hidden)."""
+        with self.lock:
+            for key in [k for k in self.charts if k not in charts]:
+                self.charts.pop(key).close()
+            for index in [i for i in self.hours if i not in hours]:
+                self.hours.pop(index).close()
+
+    def _paint(self, snap: Snapshot) -> None:
+        """Draw everything first, then send it: the browser gets the week's changes together
+        (one or two frames to lay out and paint instead of one per picture)."""
+        suffix = " (both regimes)" if len(snap.runs) > 1 else ""
+        week = f"Week {snap.week}{suffix}"
+        legend = network_legend_html(snap)
+        headlines = headlines_html(self.session, snap)
+        pictures = [*self.networks, *self.charts.values(), *self.hours.values()]
+        images = [picture.render(snap) for picture in pictures]
+        self.week.unsafe_innerHTML = week
+        self.legend.unsafe_innerHTML = legend
+        self.headlines.unsafe_innerHTML = headlines
+        for picture, image in zip(pictures, images, strict=True):
+            picture.show(image)
+
+    def update(self) -> None:
+        """Show the session's current week (called for every new week)."""
+        with self.lock:
+            if self.closed:
+                return
+            with self.session.lock:
+                if self.session.generation != self.generation:
+                    return  # a new run: the page makes new parts for it
+                snap = self.session.snapshot()
+            self.snap = snap
+            self._paint(snap)
+
+    def errors(self) -> tuple[str, ...]:
+        """The pictures' drawing errors (the page shows each instead of its picture)."""
+        with self.lock:
+            pictures = [*self.networks, *self.charts.values(), *self.hours.values()]
+            return tuple(p.error for p in pictures if p.error)
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            for widget in (self.week, self.legend, self.headlines):
+                widget.close()
+            for picture in [*self.networks, *self.charts.values(), *self.hours.values()]:
+                picture.close()
+            self.charts, self.hours = {}, {}
+
+
+def _picture(picture: Picture):
+    """A picture's widget as a child of the page (or its drawing error)."""
+    if picture.error:
+        return solara.Error(picture.error)
+    return picture.widget
+
+
+def _chart(heading: str, definition: str, picture: Picture):
+    """One chart: title and one-line definition (HTML), the lines as a picture."""
+    return solara.v.Html(tag="div", class_="cp-chart", children=[
+        _html(html.escape(heading), ["t"]), _html(html.escape(definition), ["d"]),
+        _picture(picture)])
+
+
+def chart_legend(session: Session, snap: Snapshot) -> str:
+    parts = [f'<span><span class="sw" style="border-radius:0;height:5px;'
+             f'background:{regime_colour(s, i)}"></span>{html.escape(label)}</span>'
+             for i, (s, label) in enumerate(snap.runs)]
+    ghost = session.ghost
+    if ghost is not None:
+        kind = "pinned run" if ghost.pinned else "last run"
+        parts.append(f'<span style="opacity:0.75"><span class="sw" style="border-radius:0;'
+                     f'height:8px;background:#bbb"></span>faint: {kind} ({html.escape(ghost.description)}, '
+                     f"{ghost.week} weeks)</span>")
+    return "".join(parts)
+
+
+def layout_key(session: Session, parts: WeeklyParts) -> tuple:
+    """What the simulation view's layout shows besides the weekly parts: the run (its
+    generation rises with every new run, pin and cleared ghost), its error, drawing errors."""
+    return (session.generation, session.error, parts.errors())
+
+
+@solara.component
+def SimulationView(session: Session, version: solara.Reactive, more: solara.Reactive):
+    """Error (if any), week and what runs, networks, headline numbers, the key charts.
+
+    ``version`` rises with every new week or run. This component does not read it while
+    rendering: it follows it, and a new week updates the weekly parts (``WeeklyParts``) in
+    place; the layout renders again only when the run changes (or ``more`` does).
+    """
+    _, set_layouts = solara.use_state(0)  # counts the layout's changes (to re-render it)
+    parts = solara.use_memo(lambda: WeeklyParts(session), [session.generation])
+    shown = solara.use_ref(None)
+    shown.current = layout_key(session, parts)
+
+    def follow_weeks():
+        def on_version(_value):
+            parts.update()
+            key = layout_key(session, parts)
+            if key != shown.current:  # a new run, an error: the layout changes
+                shown.current = key
+                set_layouts(lambda count: count + 1)
+        unsubscribe = version.subscribe(on_version)
+
+        def cleanup():
+            unsubscribe()
+            parts.close()
+        return cleanup
+
+    solara.use_effect(follow_weeks, [parts])
+    snap = parts.snap
+    metrics = set(snap.series[0]) if snap.series else set()
+    key = available_charts(KEY_CHARTS, metrics)
+    others = available_charts(MORE_CHARTS, metrics) if more.value else []
+    hours = (tuple(range(len(snap.runs)))
+             if more.value and any(c in metrics for c in ledger_columns()) else ())
+    charts = tuple(spec.key for spec in key + others)
+    solara.use_effect(lambda: parts.retain(charts, hours), [parts, charts, hours])
+    runs = len(snap.runs)
+    with _div("cp-sim"):
+        description = session.settings.describe() if session.settings else ""
+        status = [parts.week, _html(f"Running: {html.escape(description)}", ["cp-running"],
+                                    tag="span")]
+        if session.error:
+            status.append(solara.Error(session.error, dense=True))
+        solara.v.Html(tag="div", class_="cp-status", children=status)
+        top = []
+        for index, (scenario, label) in enumerate(snap.runs):
+            network = [_picture(parts.networks[index])]
+            if runs > 1:
+                network.insert(0, _html(
+                    f'<span style="color:{regime_colour(scenario, index)}">&#9632;</span> '
+                    f"{html.escape(label)}", ["cp-net-title"]))
+            top.append(solara.v.Html(tag="div", class_="cp-net", children=network))
+        if runs > 1:
+            top.append(parts.legend)  # under the twin networks
+        side = [parts.legend, parts.headlines] if runs == 1 else [parts.headlines]
+        top.append(solara.v.Html(tag="div", class_="cp-side", children=side))
+        solara.v.Html(tag="div", class_="cp-top two" if runs > 1 else "cp-top one", children=top)
+        with _div("cp-legendrow"):
+            _html(chart_legend(session, snap), ["cp-legend"])
+            solara.Button("Hide more charts" if more.value else "More charts below ▾",
+                          on_click=lambda: more.set(not more.value), text=True, small=True,
+                          style={"text-transform": "none", "font-size": "15px"})
+        with _div("cp-charts"):
+            for spec in key:
+                _chart(spec.heading, spec.definition, parts.chart(spec))
+    if more.value:
+        with _div("cp-more"):
+            for spec in others:
+                _chart(spec.heading, spec.definition, parts.chart(spec))
+            for index in hours:
+                _chart(f"Where the hours go: {snap.runs[index][1]}",
+                       "Hours per citizen this week, by what they were spent on (they add up "
+                       "to the cost).", parts.hours_chart(index))
+

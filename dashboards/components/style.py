@@ -1,0 +1,92 @@
+"""The dashboard's stylesheet: a classroom projector first (1366x768, read from the back)."""
+
+CSS = """
+.solara-content-main, .v-application--wrap > div { padding: 0 !important; }
+div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
+.cp-page { display: grid; grid-template-columns: 290px minmax(0, 1fr); gap: 10px;
+           height: 100vh; padding: 6px 10px; box-sizing: border-box;
+           font-size: clamp(15px, 1.05vw, 21px); }
+.cp-controls { overflow-y: auto; min-height: 0; padding-right: 4px; }
+.cp-controls .v-card { margin-bottom: 8px !important; }
+.cp-main { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
+.cp-main > .v-tabs { flex: 1 1 auto; min-height: 0; display: flex; flex-direction: column; }
+.cp-main .v-tabs > .v-tabs-bar { flex: 0 0 auto; }
+.cp-main .v-tabs > .v-window { flex: 1 1 auto; min-height: 0; }
+.cp-main .v-tabs .v-tab { font-size: 15px; min-width: 0; padding: 0 14px; }
+.cp-main .v-tabs-bar { height: 36px !important; }
+.cp-main .v-window__container, .cp-main .v-window-item { height: 100%; }
+.cp-tabbody { flex: 1 1 auto; min-height: 0; overflow-y: auto; overflow-x: hidden; }
+.cp-sim { height: calc(100vh - 56px); display: grid; min-height: 0;
+          grid-template-rows: auto minmax(0, 55fr) auto minmax(0, 45fr); gap: 4px; }
+.cp-legendrow { display: flex; justify-content: space-between; align-items: center; }
+.cp-status { display: flex; gap: 18px; align-items: baseline; flex-wrap: wrap; }
+.cp-week { font-size: clamp(26px, 2vw, 40px); font-weight: 700; }
+.cp-running { font-size: 1.05em; color: #333; }
+.cp-top { display: grid; gap: 10px; min-height: 0; }
+.cp-top.one { grid-template-columns: auto minmax(300px, 1fr); grid-template-rows: 100%; }
+.cp-top.one > .cp-net { height: 100%; aspect-ratio: 1 / 1; max-width: 60vw; }
+.cp-top.two { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) minmax(300px, 0.9fr);
+              grid-template-rows: minmax(0, 1fr) auto; }
+.cp-top.two > .cp-side { grid-column: 3; grid-row: 1 / span 2; }
+.cp-top.two > .cp-legend { grid-column: 1 / span 2; grid-row: 2; font-size: 0.9em; }
+.cp-net { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
+.cp-net-title { font-weight: 700; font-size: 1.1em; line-height: 1.2; }
+/* a picture fills what its cell leaves (the image widget sits in a wrapper div) */
+.cp-net > div:has(> img), .cp-chart > div:has(> img) { flex: 1 1 0; min-height: 0;
+                                                       position: relative; }
+.cp-net img.cp-fill, .cp-chart img.cp-fill { position: absolute; inset: 0; width: 100%;
+           height: 100%; object-fit: contain; object-position: left top; }
+.cp-side { overflow-y: auto; min-height: 0; display: flex; flex-direction: column; gap: 6px; }
+.cp-legend { display: flex; flex-wrap: wrap; gap: 2px 14px; font-size: 1em; align-items: center; }
+.cp-legend .sw { display: inline-block; width: 14px; height: 14px; border-radius: 50%;
+                 margin-right: 5px; vertical-align: -2px; }
+.cp-tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(8.5em, 1fr));
+            gap: 6px; }
+.cp-tile { padding: 3px 10px; border-radius: 6px; box-shadow: 0 1px 3px rgba(0,0,0,0.25); }
+.cp-tile .k { font-size: 0.93em; color: #444; line-height: 1.2; }
+.cp-tile .v { font-size: 1.6em; font-weight: 700; line-height: 1.2; }
+.cp-tile .g { font-size: 0.87em; color: #666; }
+.cp-table { border-collapse: collapse; font-size: 1em; width: 100%; }
+.cp-table th, .cp-table td { padding: 1px 6px; border-bottom: 1px solid #ddd; }
+.cp-table td:not(:first-child), .cp-table th:not(:first-child) { text-align: right; }
+.cp-table td.n { font-weight: 700; font-size: 1.12em; white-space: nowrap; }
+.cp-table .g { color: #666; font-size: 0.8em; font-weight: 400; }
+.cp-charts { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 10px;
+             min-height: 0; }
+.cp-chart { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
+.cp-chart .t { font-weight: 700; font-size: 1.07em; line-height: 1.2; }
+.cp-chart .d { font-size: 0.87em; color: #444; line-height: 1.2; min-height: 3.6em; }
+.cp-more { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
+           gap: 12px; padding: 8px 0 30px 0; }
+.cp-more .cp-chart { height: 300px; }
+.cp-caption { font-size: 13px; color: #555; line-height: 1.25; margin-bottom: 4px; }
+.cp-why { font-size: 13px; color: #8a3b00; line-height: 1.25; margin-bottom: 4px; }
+.cp-label { font-size: 14px; font-weight: 600; margin-top: 4px; }
+.cp-prose table { border-collapse: collapse; font-size: 16px; }
+.cp-prose code { font-size: 0.85em; color: #6a3d9a; background: #f4f0f8; }
+.cp-prose { font-size: 16px; }
+/* lessons: read from the back of a classroom */
+.cp-lessons { display: grid; grid-template-columns: minmax(11em, 15em) minmax(0, 1fr); gap: 14px;
+              padding: 6px 4px 30px 0; font-size: clamp(16px, 1.2vw, 24px); line-height: 1.35; }
+.cp-lesson-nav { display: flex; flex-direction: column; gap: 2px; }
+.cp-lesson-nav .v-btn { text-transform: none; justify-content: flex-start; white-space: normal;
+                        height: auto !important; min-height: 32px; padding: 4px 8px;
+                        text-align: left; font-size: 0.9em; letter-spacing: 0; }
+.cp-lesson-nav .v-btn .v-btn__content { white-space: normal; flex: 1 1 auto; }
+.cp-lesson-nav .cp-nav-on { background: #e3eefa; font-weight: 700; }
+.cp-lesson-head .n { font-size: 0.85em; color: #555; }
+.cp-lesson-head h2 { font-size: 1.5em; margin: 0 0 2px 0; line-height: 1.2; }
+.cp-lesson-head .idea { font-size: 0.95em; color: #333; font-style: italic; margin-bottom: 6px; }
+.cp-lesson-body { display: grid; grid-template-columns: repeat(auto-fit, minmax(21em, 1fr));
+                  gap: 6px 22px; }
+.cp-lesson-col { display: flex; flex-direction: column; gap: 6px; align-items: flex-start; }
+.cp-lesson-col > div { width: 100%; }
+.cp-step .h { font-weight: 700; font-size: 1.1em; color: #0b5394; margin-top: 6px; }
+.cp-step p, .cp-then p, .cp-explain p { margin: 2px 0 6px 0; }
+.cp-step ul, .cp-then ul, .cp-explain ul { margin: 2px 0 6px 0; padding-left: 1.2em; }
+.cp-step.predict { background: #fff6dd; border-left: 5px solid #e69f00; padding: 2px 10px 4px; }
+.cp-step .hint, .cp-hint { color: #555; font-size: 0.9em; }
+.cp-params { list-style: none; padding-left: 0 !important; }
+.cp-explain { background: #eef5ee; border-left: 5px solid #009e73; padding: 4px 10px; }
+.cp-lessonstrip { border-left: 5px solid #e69f00; }
+"""

@@ -244,6 +244,8 @@ def cmd_map(args) -> int:
         print()
         for sentence in result.boxes.drop_duplicates(["metric", "case"])["sentence"]:
             print(sentence)
+    if result.small_sample:
+        print(f"coprosim: warning: {result.small_sample}", file=sys.stderr)
     if result.missing_extra:
         print(f"coprosim: PRIM boxes and feature scores skipped: {result.missing_extra}",
               file=sys.stderr)

@@ -246,6 +246,7 @@ class MapResult:
     files: dict[str, str] = field(default_factory=dict)
     failed: int = 0
     missing_extra: str | None = None  # the one-line message when the EMA Workbench is missing
+    small_sample: str | None = None   # a warning when the points are few for the uncertainties
 
 
 def run_map(experiment: Experiment, out: str | Path | None = None, points: int | None = None,
@@ -311,8 +312,24 @@ def analyse_map(design: Experiment, settings: dict[str, Any], out: str | Path) -
         result.boxes = prim_boxes(x, leads, settings["focus"], settings["main_metrics"],
                                   settings["min_coverage"], settings["mass_min"],
                                   result.features, settings["prim_dims"])
+        result.small_sample = small_sample_warning(len(leads["point"].unique()), x.shape[1])
     _write(result, design, x, leads, ends)
     return result
+
+
+POINTS_PER_UNCERTAINTY = 10  # fewer points than this per uncertainty: PRIM boxes are hints
+
+
+def small_sample_warning(points: int, uncertainties: int) -> str | None:
+    """A warning when PRIM and the feature scores see fewer than ``POINTS_PER_UNCERTAINTY`` points
+    per uncertainty (the rule of thumb of ten cases per variable: Peduzzi et al. 1996); None if
+    there are enough. Few points let a box fit chance: its limits are hints, not findings."""
+    if points >= POINTS_PER_UNCERTAINTY * uncertainties:
+        return None
+    return (f"PRIM boxes and feature scores from {points} points over {uncertainties} "
+            f"uncertainties (fewer than {POINTS_PER_UNCERTAINTY} per uncertainty): read them as "
+            f"hints; for findings use --points {POINTS_PER_UNCERTAINTY * uncertainties} or more, "
+            "or fewer parameters in map.parameters")
 
 
 def end_table(design: Experiment, out: Path, metrics: list[str]) -> pd.DataFrame:
@@ -691,6 +708,8 @@ def _report(result: MapResult, design: Experiment, ranking: pd.DataFrame, rankin
     if result.boxes is None:
         lines += [f"Not computed: {result.missing_extra}.", ""]
     else:
+        if result.small_sample:
+            lines += [f"**Small sample**: {result.small_sample}.", ""]
         lines += ["PRIM (Friedman and Fisher 1999) as used in scenario discovery (Bryant and "
                   "Lempert 2010), from the EMA Workbench (Kwakkel 2017), over each metric's "
                   f"{settings['prim_dims']} highest-scoring uncertainties (next section). Of each "

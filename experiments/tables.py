@@ -165,18 +165,31 @@ def difference_text(row, metric: str) -> str:
     return signed_interval(row["diff"], row["diff_ci_low"], row["diff_ci_high"])
 
 
+def rounded_interval(mean: float, low: float, high: float) -> str:
+    """``mean [low, high]`` rounded to the interval's precision: the half-width keeps two
+    significant digits and the three numbers share its decimals (``0.331 [0.329, 0.334]``,
+    ``312 [288, 336]``). An interval narrower than float noise is a value every run shares."""
+    if any(v is None or math.isnan(v) for v in (mean, low, high)):
+        return fmt(mean)
+    half = (high - low) / 2
+    if half <= 1e-9 * max(1.0, abs(mean)):
+        return f"{fmt(mean)} (every run)"
+    decimals = min(10, max(0, 1 - math.floor(math.log10(half))))
+    return f"{mean:.{decimals}f} [{low:.{decimals}f}, {high:.{decimals}f}]"
+
+
 def headline_table(table: pd.DataFrame, experiment: Experiment, width: int = 6) -> str:
-    """Terminal table: end mean +- CI half-width of each metric (rows) per condition (columns)."""
+    """Terminal table: each metric's end value (rows) per condition (columns), mean [95% CI],
+    the interval cut at the metric's bounds as in the report."""
     conditions = list(dict.fromkeys(table["condition"]))
     if experiment.axes:
         return _sweep_headline(table, experiment, conditions)
     shown = conditions[:width]
-    cells = {(r.condition, r.metric): (f"{r.mean:.4g}" + (f" ±{(r.ci_high - r.ci_low) / 2:.2g}"
-                                                           if not math.isnan(r.ci_high) else ""))
+    cells = {(r.condition, r.metric): rounded_interval(r.mean, r.ci_low, r.ci_high)
              for r in table.itertuples()}
-    col = max(14, *(len(c) for c in shown))
+    col = max(14, *(len(c) for c in shown), *(len(v) for v in cells.values()))
     lines = [f"End of run (mean of the last {experiment.analysis['end_share']:.0%} of steps), "
-             f"mean ± 95% CI half-width over replications (summary in report.md)",
+             f"mean [95% CI] over replications (the brief and details: report.md)",
              f"{'metric':<20}" + "".join(f"{c:>{col + 2}}" for c in shown)]
     for metric in dict.fromkeys(table["metric"]):
         lines.append(f"{metric:<20}" + "".join(f"{cells.get((c, metric), ''):>{col + 2}}" for c in shown))

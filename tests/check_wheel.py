@@ -23,8 +23,8 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("coprosim", "model", "experiments", "dashboards", "pyproject.toml", "README.md",
-           "LICENSE", "CITATION.cff")
+SOURCES = ("coprosim", "model", "experiments", "dashboards", "examples", "pyproject.toml",
+           "MANIFEST.in", "README.md", "LICENSE", "CITATION.cff")
 
 
 def build_wheel(dest: Path) -> Path:
@@ -40,6 +40,17 @@ def build_wheel(dest: Path) -> Path:
     run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
          "--wheel-dir", str(dest / "dist"), str(src)], cwd=dest)
     return next((dest / "dist").glob("coprosim-*.whl"))
+
+
+def build_sdist(dest: Path) -> Path:
+    """Build the source distribution from a copy of the source tree, offline (setuptools)."""
+    src = dest / "src"
+    if not src.exists():
+        build_wheel(dest)  # copies the sources
+    code = ("import sys; from setuptools import build_meta; "
+            "print(build_meta.build_sdist(sys.argv[1]))")
+    run([sys.executable, "-c", code, str(dest / "sdist")], cwd=src)
+    return next((dest / "sdist").glob("coprosim-*.tar.gz"))
 
 
 def make_venv(folder: Path, wheel: Path, borrow: Path | None = None) -> Path:

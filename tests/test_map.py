@@ -251,9 +251,21 @@ def test_cli_map_resumes_and_prints_the_shares(tiny):
     assert "| throughput (higher is better) |" in done.stdout
     assert "report: out/map.md" in done.stdout
     assert "Traceback" not in done.stderr
+    assert "Warning" not in done.stderr and "warning" not in done.stderr, done.stderr  # quiet
     changed = coprosim("map", str(path), "--out", "out", "--points", "15", cwd=folder)
     assert changed.returncode == 2
     assert changed.stderr.count("\n") == 1 and "--force" in changed.stderr
+
+
+def test_prim_warns_when_points_are_few_for_the_uncertainties():
+    """Ten points per uncertainty or more: no warning; fewer: one line naming both counts and
+    how many points would do (16 points over 95 parameters was reported without a word)."""
+    from coprosim.experiments.scenario_map import small_sample_warning
+
+    assert small_sample_warning(40, 2) is None and small_sample_warning(950, 95) is None
+    warning = small_sample_warning(16, 95)
+    assert "16 points over 95 uncertainties" in warning and "--points 950" in warning
+    assert "\n" not in warning and len(warning) < 200
 
 
 # --- bad [map] tables ------------------------------------------------------------------------------

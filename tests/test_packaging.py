@@ -130,6 +130,23 @@ def test_wheel_holds_one_namespace_data_license_and_metadata(wheel):
     assert wheel.name.startswith(f"coprosim-{version('coprosim')}-py3-none-any")
 
 
+def test_sdist_ships_the_notebook_and_the_notebook_extra_runs_it(wheel):
+    """The example notebook is in the source distribution, and the notebook extra (so [all])
+    brings what runs it headless (nbclient, nbformat, a kernel)."""
+    import tarfile
+    import zipfile
+
+    sdist = check_wheel.build_sdist(wheel.parent.parent)
+    names = tarfile.open(sdist).getnames()
+    assert any(n.endswith("/examples/quickstart.ipynb") for n in names), names[:20]
+    meta = zipfile.ZipFile(wheel).read(next(n for n in zipfile.ZipFile(wheel).namelist()
+                                            if n.endswith("dist-info/METADATA"))).decode()
+    notebook = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")
+                and 'extra == "notebook"' in line]
+    for needed in ("nbclient", "nbformat", "ipykernel"):
+        assert any(needed in line for line in notebook), (needed, notebook)
+
+
 def test_wheel_works_from_a_folder_with_its_own_model_py(wheel, tmp_path):
     """Installed from the wheel into a fresh venv (inside the user's own git repository), run
     from a folder holding its own model.py and experiments.py: the README's Python blocks and

@@ -325,3 +325,28 @@ def test_sweep_report_compares_along_the_axes(tmp_path):
     assert "## Along the sweep: each metric against the swept parameters" in text
     assert (out / "figures" / "sweep_public_value.png").stat().st_size > 5_000
     assert (out / "report.html").exists()
+
+
+def test_terminal_table_shows_the_bounded_interval_rounded_to_its_precision():
+    """The terminal prints mean [low, high] as the report does: cut at the metric's bounds (no
+    share below 0), the three numbers rounded to the interval's precision, and a value every run
+    shares said so (no float noise like ±1.7e-18)."""
+    from coprosim.experiments.statistics import bounded_mean_ci
+    from coprosim.experiments.tables import headline_table, rounded_interval
+
+    n, mean, low, high, clipped = bounded_mean_ci([0.0, 0.0, 0.0, 0.02], 0.0, 1.0)
+    assert clipped and low == 0.0
+    rows = [{"condition": "npm", "scenario": "npm", "metric": "participation_rate", "mean": mean,
+             "ci_low": low, "ci_high": high},
+            {"condition": "npm", "scenario": "npm", "metric": "mean_trust", "mean": 0.5,
+             "ci_low": 0.5 - 1.7e-18, "ci_high": 0.5 + 1.7e-18}]
+
+    class Experiment:
+        axes = ()
+        analysis = {"end_share": 0.2}
+
+    text = headline_table(pd.DataFrame(rows), Experiment())
+    assert "-0." not in text and "e-18" not in text and "±" not in text, text
+    assert rounded_interval(mean, low, high) in text and "0.5 (every run)" in text
+    assert rounded_interval(0.3312, 0.3289, 0.3335) == "0.3312 [0.3289, 0.3335]"
+    assert rounded_interval(312.4, 288.1, 336.7) == "312 [288, 337]"

@@ -1,0 +1,61 @@
+"""MkDocs hook: tables written from the code each time the site is built, so the pages cannot
+fall behind the model or the dashboard.
+
+A page asks for a table with a marker line (an HTML comment, invisible where the Markdown is read
+as it is, e.g. on a code host):
+
+- ``<!-- generated: metrics -->``: every metric the model reports (``coprosim.model.METRICS``),
+  with its unit and better direction (``METRIC_INFO``);
+- ``<!-- generated: lessons -->``: the dashboard's lessons (``coprosim.dashboards.lessons``),
+  title and the ideas each is about.
+
+coprosim is imported from the environment that runs MkDocs (``make docs`` uses .venv, where it
+is installed from this checkout). Nothing is fetched.
+"""
+
+from __future__ import annotations
+
+BETTER = {1: "higher", -1: "lower", 0: "neither"}
+
+
+def cell(text: object) -> str:
+    """Text for a Markdown table cell (one line, no bare pipe)."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def metrics_table() -> str:
+    """One row per metric: name, meaning, unit, which direction the reports count as better."""
+    from coprosim.model import METRIC_INFO, METRICS
+
+    rows = ["| metric | meaning | unit | better |", "|---|---|---|---|"]
+    for name, meaning in METRICS.items():
+        info = METRIC_INFO[name]
+        rows.append(f"| `{name}` | {cell(meaning)} | {cell(info.unit)} | "
+                    f"{BETTER.get(info.better, cell(info.better))} |")
+    return "\n".join(rows)
+
+
+def lessons_table() -> str:
+    """One row per lesson, in the dashboard's order: its title and the ideas it is about."""
+    from coprosim.dashboards.lessons import LESSONS
+
+    rows = ["| lesson | the ideas it is about |", "|---|---|"]
+    rows += [f"| {cell(lesson.title)} | {cell(lesson.ideas)} |" for lesson in LESSONS]
+    return "\n".join(rows)
+
+
+TABLES = {"metrics": metrics_table, "lessons": lessons_table}
+
+
+def on_page_markdown(markdown: str, **kwargs) -> str:
+    """Replace each marker line with its table (an unknown marker fails the build)."""
+    lines = []
+    for line in markdown.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("<!-- generated:") and stripped.endswith("-->"):
+            name = stripped[len("<!-- generated:"):-len("-->")].strip()
+            if name not in TABLES:
+                raise ValueError(f"unknown generated table {name!r} (known: {', '.join(TABLES)})")
+            line = TABLES[name]()
+        lines.append(line)
+    return "\n".join(lines)

@@ -83,12 +83,13 @@ class Citizen(FixedAgent):
 
 
 class Staff(Agent):
-    """A public staff member: capacity, motivation, co-production skill, mode habit, burnout."""
+    """A public staff member: capacity, motivation, co-production skill, invitation, burnout."""
 
     capacity = _Row("staff_state", "Hours a week for encounters.")
     motivation = _Row("staff_state", "Intrinsic public-service motivation, in [0, 1].")
     coproduction_skill = _Row("staff_state", "Skill at facilitating co-production, in [0, 1].")
-    mode_habit = _Row("staff_state", "Interactional habit: 0 customer service, 1 co-creating.")
+    invitation = _Row("staff_state", "How far this staff member invites citizens' input, in [0, 1]: learned from their own encounters, colleagues and reflection, within what the mode's rule expects.")
+    aspiration = _Row("staff_state", "The relief this staff member has come to expect of an encounter (nan before the first).")
     burnout = _Row("staff_state", "Burnout, in [0, 1].")
     hours_worked = _Row("staff_state", "Hours worked this week (encounters, programmes, meetings, overtime).")
     tenure = _Row("staff_state", "Weeks in post.")

@@ -39,22 +39,22 @@ def reinforce_expected_benefit(expected_benefit, took_part, payoff, memory):
     expected_benefit[took_part] += memory * (payoff[took_part] - expected_benefit[took_part])
 
 
-def practise_mode(mode_habit, invitation_practised, rate):
-    """Staff interactional habits drift toward how far they invite citizens' input at work
-    (learning in organizations: a change of interactional habits)."""
-    mode_habit += rate * (invitation_practised - mode_habit)
-
-
-def citizen_input(willing_effort, skill, facilitation, invitation):
-    """What a citizen contributes: the effort offered, as far as staff invite it, times skill.
+def citizen_input(willing_effort, skill, facilitation, invitation, unskilled_input=0.3,
+                  unfacilitated_input=0.5):
+    """What a citizen contributes: the effort offered, as far as the staff member invites it, times
+    what skill and facilitation make of it.
 
     Co-production is inherent in every service (Parks et al. 1981; Osborne, Radnor & Strokosch
-    2016): the same formula holds in both modes, which differ in ``invitation`` (how far staff
-    invite and use the input, a rule of each mode). Staff facilitation skill makes the citizen's
-    effort count more. Returns ``(input, practised)``, ``practised`` the effort actually exercised.
+    2016): the same formula holds in both modes. ``invitation`` is how far the staff member who
+    handles the case invites and uses the input (their own, learned: ``invitation``). Effort counts
+    ``unskilled_input`` with no skill and fully at full skill; facilitation (the staff member's
+    co-production skill) makes it count from ``unfacilitated_input`` up to fully. Returns
+    ``(input, practised)``, ``practised`` the effort actually exercised.
     """
     practised = willing_effort * invitation
-    return practised * (0.3 + 0.7 * skill) * (0.5 + 0.5 * facilitation), practised
+    counts = (unskilled_input + (1.0 - unskilled_input) * skill) * (
+        unfacilitated_input + (1.0 - unfacilitated_input) * facilitation)
+    return practised * counts, practised
 
 
 def tire(fatigue, practised, relief, fatigue_rate, fatigue_recovery):

@@ -29,6 +29,17 @@ METRICS: dict[str, str] = {
     "social_cost": "cost plus citizens' and volunteers' hours at their shadow price, per citizen.",
     "waiting_time": "Mean weeks from asking to being served, of those served this step.",
     "value_destroyed": "Need added by co-destruction this step, per citizen.",
+    "need_met_in_encounters": "Need met in encounters this step (the part due to innovations included), per citizen.",
+    "community_help": "Need met by help reaching citizens along their ties (beyond their own self-help) this step, per citizen (emergent).",
+    "need_prevented": "Need that shocks would have brought but community capacity prevented this step, per citizen (emergent).",
+    "need_arising": "Need that shocks would have brought this step without prevention, per citizen (the inflow of the need-flow identity).",
+    "self_help": "Need citizens met with their own resources this step, per citizen.",
+    "need_stock": "Unmet need of all citizens at the end of the step, per citizen.",
+    "invitation_practised": "Mean share of citizens' input the staff member invited, over the encounters held this step (voice).",
+    "staff_invitation": "Mean of staff's learned invitation of citizens' input, in [0, 1].",
+    "participation_clustering": "Mean share of participants' neighbours who took part, over the share of all citizens who took part (1: as by chance).",
+    "community_capacity": "Mean chance that help reaches a citizen along at least one tie, in [0, 1].",
+    "citizen_skill": "Mean co-production skill of citizens, in [0, 1].",
 }
 
 
@@ -70,6 +81,17 @@ METRIC_INFO: dict[str, MetricInfo] = {
     "social_cost": MetricInfo("staff-hour equivalents per citizen per week", -1, 0.0),
     "waiting_time": MetricInfo("weeks", -1, 0.0),
     "value_destroyed": MetricInfo(NEED, -1, 0.0),
+    "need_met_in_encounters": MetricInfo(NEED, +1, 0.0),
+    "community_help": MetricInfo(NEED, +1, 0.0),
+    "need_prevented": MetricInfo(NEED, +1, 0.0),
+    "need_arising": MetricInfo(NEED, 0, 0.0),
+    "self_help": MetricInfo(NEED, 0, 0.0),
+    "need_stock": MetricInfo("need units per citizen", -1, 0.0),
+    "invitation_practised": MetricInfo("share 0-1", 0, 0.0, 1.0),
+    "staff_invitation": MetricInfo("share 0-1", 0, 0.0, 1.0),
+    "participation_clustering": MetricInfo("ratio (1: as by chance)", 0, 0.0),
+    "community_capacity": MetricInfo("chance 0-1", +1, 0.0, 1.0),
+    "citizen_skill": MetricInfo("score 0-1", +1, 0.0, 1.0),
     **{name: MetricInfo(HOURS, 0, 0.0) for name in LEDGER},
 }
 

@@ -23,6 +23,7 @@ from . import (
     codestruction,
     costs,
     emergence,
+    invitation,
     learning,
     needs,
     participation,
@@ -34,15 +35,15 @@ from . import (
     volunteering,
 )
 from .agents import Citizen, Staff, Volunteer
+from .choices import HumanChoices
 from .costs import LEDGER
-from .mesa_internals import forget_model, network_cells, seed_arguments
+from .mesa_internals import forget_model, network_arguments, network_cells, seed_arguments
 from .metrics import METRICS, equity_gap, gini, mean, quintile_members, quintile_of
 from .params import Params
 from .rules import ModeRules
 from .streams import Streams
 from .week import Durations, Week
 
-PASSIVE_EFFORT = 0.05  # what a citizen who does not take part still does: show up, fill in forms
 CUSTOMER, COCREATING = 0, 1  # the two modes, in the order of each rule pair (``rules``)
 
 
@@ -82,7 +83,8 @@ class CoproductionModel(mesa.Model):
 
         self._create_citizens(n)
         self._create_network(n)
-        self._create_staff(p.n_staff)
+        self._create_staff(p.staff_capacities())
+        self.human_choices = HumanChoices()  # decisions students take for agents (role-play)
         self.volunteer_state = {
             "active": np.zeros(n, dtype=bool),
             "motivation": np.zeros(n),
@@ -100,6 +102,9 @@ class CoproductionModel(mesa.Model):
         self._hours_since_review = np.zeros(2)
         self._routine_share = 1.0 - p.wicked_share
         self._induction_due = 0.0
+        # what reflection meetings look at: relief with and without citizens' input since the last
+        # review (sum of relief, weight), weighted by the input invited
+        self._evidence = np.zeros(4)
         self.innovations = 0
         self.wicked_value = 0.0  # cumulative wicked need reduced, per citizen (for pattern 10)
         self.metrics: dict[str, float] = {}
@@ -140,6 +145,7 @@ class CoproductionModel(mesa.Model):
             "waiting": np.zeros(n),
             "withdrawn": np.zeros(n, dtype=bool),
             "took_part": np.zeros(n, dtype=bool),
+            "engaged": np.zeros(n, dtype=bool),  # took part at their last request (what peers see)
             "disappointments": np.zeros(n, dtype=np.int64),
         }
         self.quintile = quintile_of(resources)
@@ -151,19 +157,24 @@ class CoproductionModel(mesa.Model):
         k = min(p.network_degree, n - 1)
         graph = nx.watts_strogatz_graph(n, k, p.network_rewiring,
                                      seed=int(self.streams["network"].integers(2**31)))
-        self.network = Network(graph, random=self.random)
+        self.network = Network(graph, random=self.random, **network_arguments())
         self.adjacency = sp.csr_matrix(nx.to_scipy_sparse_array(graph, nodelist=range(n), format="csr"))
         self._degree = np.asarray(self.adjacency.sum(axis=1)).ravel()
         cells = network_cells(self.network)
         self.citizens = [Citizen(self, i, cells[i]) for i in range(n)]
 
-    def _create_staff(self, m: int) -> None:
+    def _create_staff(self, capacities: np.ndarray) -> None:
+        """Staff with their paid hours (the last one part-time when staff_per_1000 x citizens is
+        not whole), motivation, skill, and invitation of citizens' input: teams start from a
+        customer-service culture (``initial_invitation``)."""
         p = self.params
+        m = capacities.size
         self.staff_state = {
-            "capacity": np.full(m, p.staff_hours),
+            "capacity": capacities,
             "motivation": np.full(m, p.motivation_baseline),
             "coproduction_skill": np.full(m, p.initial_coproduction_skill),
-            "mode_habit": np.zeros(m),  # teams start from a customer-service culture
+            "invitation": np.full(m, p.initial_invitation),
+            "aspiration": np.full(m, np.nan),  # set by the first week's encounters
             "burnout": np.zeros(m),
             "hours_worked": np.zeros(m),
             "tenure": np.zeros(m),
@@ -181,6 +192,7 @@ class CoproductionModel(mesa.Model):
         self._volunteers_join(week)          # 4 volunteers join encounters, up to their hours
         self._produce(week)                  # 4 one production function; co-destruction
         self._experience(week)               # 5 learning, pacification, habits, fatigue
+        self._staff_learn_to_invite(week)    # 5 staff learn how far to invite citizens' input
         self._update_trust(week)             # 8 trust, withdrawal, distrust spreading
         self._review(week)                   # 6 reflection cycles, targets, process innovation
         self._emerge(week)                   # 7 innovations and their diffusion
@@ -219,12 +231,15 @@ class CoproductionModel(mesa.Model):
     def _needs_arise(self, week) -> None:
         """New needs, less those community capacity prevents; self-help with community help."""
         p, c = self.params, self.citizen_state
-        capacity = emergence.community_capacity(self.adjacency, self._degree, c["skill"], c["habit"])
+        capacity = emergence.community_capacity(self.adjacency, c["skill"], c["habit"], p.tie_help)
+        week.community_capacity = capacity
         sizes = -np.log1p(-week.draws["size"]) * p.need_shock_size
+        before = c["need"].sum()
         week.avoided = needs.needs_arise(
             c["need"], c["wicked_need"], week.draws["shock"], sizes, week.draws["wicked"], p.p_need_shock,
             p.wicked_share, prevented=p.prevention * capacity)
-        _, week.communal = needs.self_help(
+        week.new_need = float(c["need"].sum() - before)
+        week.self_help, week.communal = needs.self_help(
             c["need"], c["wicked_need"], c["resources"], p.self_help_rate,
             community=p.spillover * capacity, innovation_gain=c["innovation_gain"])
 
@@ -305,17 +320,24 @@ class CoproductionModel(mesa.Model):
         asking = week.asking.nonzero()[0]  # only those who ask can take part
         support = np.zeros(p.n_citizens)
         support[week.reached] = p.outreach_support
-        neighbours = participation.neighbour_share(self.adjacency, c["took_part"], self._degree)
+        engaged_neighbours = self.adjacency @ c["engaged"].astype(float)
+        peers = participation.peer_reinforcement(engaged_neighbours[asking], p.peer_persuasion,
+                                                 p.peer_threshold)
         will = participation.willingness(
             c["efficacy"][asking], c["trust"][asking], c["habit"][asking],
-            c["expected_benefit"][asking], neighbours[asking], c["resources"][asking],
+            c["expected_benefit"][asking], peers, c["resources"][asking],
             support[asking], p.participation_cost, p.neighbour_influence,
             p.participation_sensitivity, c["fatigue"][asking] * p.fatigue_weight,
         )
         took_part = np.zeros(p.n_citizens, dtype=bool)
         took_part[asking] = week.draws["take_part"][asking] < will
+        for i, choice in self.human_choices.take_part.items():
+            if week.asking[i]:  # a student decides for this citizen, when they ask
+                took_part[i] = choice
+                self.human_choices.record(self.steps, "take_part", i, choice)
         week.took_part = took_part
-        week.effort = np.where(took_part, 0.5 + 0.5 * c["habit"], PASSIVE_EFFORT)
+        week.effort = np.where(took_part, p.effort_without_habit
+                               + (1.0 - p.effort_without_habit) * c["habit"], p.passive_effort)
 
     def _allocate_staff_time(self, week) -> None:
         """Outreach cases first, then each mode's queue by its rules, within its share of the hours.
@@ -362,6 +384,19 @@ class CoproductionModel(mesa.Model):
         outside[reached] = False
         for activity in ("service", "dialogue", "target_audit"):
             w[activity] = float(getattr(d, activity)[outside].sum())
+        week.staff_of = self._assign_staff(week.draws["assignment"], served)
+
+    def _assign_staff(self, draw, served) -> np.ndarray:
+        """Each encounter's staff member, at random in proportion to paid hours (-1: no encounter).
+
+        Reads ``staff_state["capacity"]``; the staff member decides how far to invite input."""
+        capacity = self.staff_state["capacity"]
+        share = np.cumsum(capacity) / capacity.sum()
+        staff_of = np.full(served.size, -1, dtype=np.int64)
+        held = served.nonzero()[0]
+        staff_of[held] = np.minimum(np.searchsorted(share, draw[held], side="right"),
+                                    capacity.size - 1)
+        return staff_of
 
     def _volunteers_join(self, week) -> None:
         """Volunteers join the encounters the programme asks them to, up to their hours (and beyond,
@@ -384,32 +419,46 @@ class CoproductionModel(mesa.Model):
         week.volunteer_load = load
         week.volunteer_hours = float(total[chosen].sum())
 
-    def _facilitation(self) -> float:
-        """How well the team facilitates citizens' input: skill where habits invite it."""
-        s = self.staff_state
-        return mean(s["coproduction_skill"] * s["mode_habit"])
+    def _invitation_applied(self, staff_of) -> np.ndarray:
+        """How far each encounter's staff member invites the citizen's input: their own learned
+        invitation, or a student's choice for them in a role-play (1 invite, 0 standard service)."""
+        applied = self.staff_state["invitation"][staff_of]
+        for j, choice in self.human_choices.invite.items():
+            handled = staff_of == j
+            if handled.any():
+                applied[handled] = 1.0 if choice else 0.0
+                self.human_choices.record(self.steps, "invite", j, choice)
+        return applied
 
     def _produce(self, week) -> None:
         """One CES production function for every encounter (Parks et al. 1981; Ostrom 1996), and
-        co-destruction where a co-creating encounter goes wrong.
+        co-destruction where an encounter with the citizen's input goes wrong.
 
-        Staff input is the team's quality (motivated staff work better, burnt-out staff worse),
-        raised by dialogue time as far as dialogue yields; citizen input is the effort offered, as
-        far as the mode invites it, times skill; volunteers add to the community side.
+        Staff input is the quality of the staff member who handles the case (motivated staff work
+        better, burnt-out staff worse), raised by dialogue time as far as dialogue yields; citizen
+        input is the effort offered, as far as that staff member invites it, times skill, made to
+        count by their facilitation skill; volunteers add to the community side.
+
+        Reads: served, staff_of, took_part, effort, cocreating, volunteer_input, durations; citizens'
+        need, wicked_need, skill, trust, innovation_gain; staff motivation, burnout, skill and
+        invitation; target pressure. Writes: need and wicked_need of those served; the week's
+        invited, practised, relief, reduction, innovated, diversity, failed, harm.
         """
         p, c, s = self.params, self.citizen_state, self.staff_state
         n, served = p.n_citizens, week.served
         # Only encounters produce: every quantity below is computed for the served citizens
         # (``held``, in index order) and is zero for everyone else.
         held = served.nonzero()[0]
+        staff = week.staff_of[held]
         took_part, mode = week.took_part[held], week.cocreating[held].astype(np.int64)
-        quality = (0.5 + 0.5 * mean(s["motivation"])) * (
-            1.0 - p.burnout_quality_loss * mean(s["burnout"]))
+        quality = production.staff_quality(s["motivation"][staff], s["burnout"][staff],
+                                           p.unmotivated_quality, p.burnout_quality_loss)
         staff_input = quality * (1.0 + p.dialogue_yield * self._by_mode(week, self.rules.dialogue, held)
                                  * took_part)
+        invited = self._invitation_applied(staff)
         citizen_input, practised = learning.citizen_input(
-            week.effort[held], c["skill"][held], self._facilitation(),
-            self._by_mode(week, self.rules.invitation, held))
+            week.effort[held], c["skill"][held], s["coproduction_skill"][staff], invited,
+            p.unskilled_input, p.unfacilitated_input)
         volunteer_input = week.volunteer_input[held]
         output = production.ces(staff_input, citizen_input + volunteer_input, p.substitution,
                                 p.staff_weight, p.productivity)
@@ -420,7 +469,7 @@ class CoproductionModel(mesa.Model):
             c["innovation_gain"][held], wicked_loss=p.target_gaming * self.pressure[mode])
 
         chance = codestruction.codestruction_chance(
-            practised, mean(s["coproduction_skill"]), c["trust"][held], c["skill"][held],
+            practised, s["coproduction_skill"][staff], c["trust"][held], c["skill"][held],
             p.p_codestruction)
         failed = week.draws["codestruction"][held] < chance
         actors = 1 + (practised > 0) + (volunteer_input > 0)
@@ -438,6 +487,7 @@ class CoproductionModel(mesa.Model):
         wicked_fraction = week.durations.wicked_fraction[held]
         c["need"][held] = before - reduction + harm
         c["wicked_need"][held] = wicked_after + harm * wicked_fraction
+        week.invited = _spread(n, held, invited)
         week.relief = _spread(n, held, 1.0 - share_left)
         week.failed = _spread(n, held, failed)
         week.practised = _spread(n, held, practised)
@@ -455,10 +505,48 @@ class CoproductionModel(mesa.Model):
         learning.pacify(c["efficacy"], np.where(served, practised, 1.0), p.pacification)
         learning.practise_habit(c["habit"], served, practised, p.habit_rate, p.habit_decay)
         learning.tire(c["fatigue"], practised, relief, p.fatigue_rate, p.fatigue_recovery)
-        payoff = relief * practised / week.effort
+        payoff = np.divide(relief * practised, week.effort, out=np.zeros_like(relief),
+                           where=week.effort > 0)
         learning.reinforce_expected_benefit(c["expected_benefit"], week.took_part, payoff,
                                             p.benefit_memory)
         c["took_part"] = week.took_part
+        c["engaged"][week.asking] = week.took_part[week.asking]  # what neighbours see
+
+    def _staff_learn_to_invite(self, week) -> None:
+        """Each staff member's invitation of citizens' input learns from their own encounters: relief
+        above their aspiration raises it, failures lower it (twice as much), and under target pressure
+        relief is seen less and extra time felt more (``invitation``; Lipsky 1980; Tummers et al.
+        2015). The team keeps the evidence its reflection meetings look at.
+
+        Reads: served, staff_of, invited, practised, relief, failed, took_part, cocreating,
+        durations; target pressure. Writes: staff invitation and aspiration; the review's evidence.
+        """
+        p, s = self.params, self.staff_state
+        held = week.served.nonzero()[0]
+        if held.size == 0:
+            return
+        staff_of, relief, failed = week.staff_of[held], week.relief[held], week.failed[held]
+        relief_seen = np.where(failed, 0.0, relief)
+        aspiration = s["aspiration"]
+        first = np.isnan(aspiration)
+        if first.any():  # a staff member's first encounters set what they expect
+            count = np.bincount(staff_of, minlength=aspiration.size)
+            sums = np.bincount(staff_of, weights=relief_seen, minlength=aspiration.size)
+            aspiration[first & (count > 0)] = (sums / np.maximum(count, 1))[first & (count > 0)]
+        expected = np.nan_to_num(aspiration[staff_of], nan=0.0)
+        pressure = self.pressure[week.cocreating[held].astype(np.int64)]
+        extra_time = np.divide(week.durations.dialogue[held], week.durations.service[held],
+                               out=np.zeros(held.size), where=week.durations.service[held] > 0)
+        signal = invitation.encounter_signal(relief_seen, expected, pressure, extra_time, failed,
+                                             p.failure_aversion)
+        # the input actually invited and taken up: no lesson where the citizen offered nothing
+        taken_up = week.invited[held] * week.took_part[held]
+        invitation.learn_from_encounters(s["invitation"], staff_of, taken_up, signal,
+                                         p.invitation_learning)
+        invitation.update_aspiration(aspiration, staff_of, relief_seen, p.aspiration_memory)
+        np.clip(s["invitation"], 0.0, 1.0, out=s["invitation"])
+        self._evidence += (float((taken_up * relief_seen).sum()), float(taken_up.sum()),
+                           float(((1.0 - taken_up) * relief_seen).sum()), float((1.0 - taken_up).sum()))
 
     def _update_trust(self, week) -> None:
         """Trust after requests met or not, after failures and their spread; withdrawal."""
@@ -487,7 +575,10 @@ class CoproductionModel(mesa.Model):
         weight = float(np.dot(self.mode_share, self.rules.reflection))
         if weight > 0:
             self.outreach_group = reflection.lagging_group(self.citizen_state["wellbeing"], self.quintile)
-            reflection.reflect(s["coproduction_skill"], s["mode_habit"], weight)
+            reflection.reflect(s["coproduction_skill"], weight)
+            evidence = invitation.reflection_evidence(*self._evidence)
+            invitation.reflect_on_invitation(s["invitation"], evidence, weight)
+        self._evidence[:] = 0.0
         for mode in (CUSTOMER, COCREATING):
             strength = self.rules.targets[mode]
             hours = self._hours_since_review[mode]
@@ -514,7 +605,7 @@ class CoproductionModel(mesa.Model):
             week.draws["innovation"][served], p.p_innovation, p.innovation_size, p.innovation_max)
         emergence.spread_innovations(c["innovation_gain"], self.adjacency.indptr,
                                      self.adjacency.indices, week.took_part, week.draws["spread"],
-                                     p.innovation_spread)
+                                     p.innovation_spread, p.adoption_threshold)
 
     def _staff_week(self, week) -> None:
         """Motivation, burnout, habits, routines, training and turnover; leavers are replaced."""
@@ -528,8 +619,9 @@ class CoproductionModel(mesa.Model):
         staff.update_motivation(s["motivation"], float(np.dot(self.mode_share, self.pressure)),
                                 p.motivation_baseline, p.motivation_recovery, p.crowding_out,
                                 s["burnout"])
-        invited = float(np.dot(self.mode_share, self.rules.invitation))
-        learning.practise_mode(s["mode_habit"], invited, p.habit_decay)
+        invitation.follow_colleagues(s["invitation"], p.team_influence)
+        invitation.follow_norm(s["invitation"], float(np.dot(self.mode_share, self.rules.invitation)),
+                               p.norm_pull)
         self.routine_skill += (np.array(self.rules.routine_learning)
                                * self.mode_share * (1.0 - self.routine_skill))
         staff.train(s["coproduction_skill"], p.training_hours, p.training_effect)
@@ -540,7 +632,8 @@ class CoproductionModel(mesa.Model):
             self.staff_members[j].remove()
             s["motivation"][j] = p.motivation_baseline
             s["coproduction_skill"][j] = p.initial_coproduction_skill
-            s["mode_habit"][j] = 0.0
+            s["invitation"][j] = p.initial_invitation
+            s["aspiration"][j] = np.nan
             s["burnout"][j] = 0.0
             s["tenure"][j] = 0
             self.staff_members[j] = Staff(self, int(j))
@@ -561,13 +654,25 @@ class CoproductionModel(mesa.Model):
                                                   p.volunteer_churn):
             active[i] = False
             del self.volunteers[int(i)]
-        for i in volunteering.recruit(active, c["efficacy"], c["resources"], c["withdrawn"],
-                                      week.draws["recruit"], p.volunteer_recruitment,
-                                      p.volunteer_engagement, p.max_volunteer_share,
-                                      volunteering.work_for_more(week.volunteer_load,
-                                                                 bool(self.volunteers))):
+        for i, choice in self.human_choices.volunteer.items():
+            if not choice and active[i]:  # a student stops volunteering for this citizen
+                active[i] = False
+                del self.volunteers[int(i)]
+                self.human_choices.record(self.steps, "volunteer", i, choice)
+        recruits = volunteering.recruit(
+            active, c["efficacy"], c["resources"], c["withdrawn"], week.draws["recruit"],
+            p.volunteer_recruitment, p.volunteer_engagement, p.max_volunteer_share,
+            volunteering.work_for_more(week.volunteer_load, bool(self.volunteers),
+                                       p.volunteer_full_load),
+            asked_draw=week.draws["asked"], volunteer_neighbours=self.adjacency @ active.astype(float),
+            peer_ask=p.volunteer_peer_ask, min_resources=p.volunteer_min_resources)
+        chosen = [i for i, choice in self.human_choices.volunteer.items() if choice and not active[i]]
+        for i in chosen:
+            self.human_choices.record(self.steps, "volunteer", i, True)
+        for i in (*(int(i) for i in recruits if self.human_choices.volunteer.get(int(i), True)),
+                  *chosen):
             active[i] = True
-            v["motivation"][i] = 0.8
+            v["motivation"][i] = p.volunteer_start_motivation
             v["skill"][i] = c["skill"][i]
             v["tenure"][i] = 0
             self.volunteers[int(i)] = Volunteer(self, int(i))
@@ -579,6 +684,10 @@ class CoproductionModel(mesa.Model):
         n = self.params.n_citizens
         zeros, no = np.zeros(n), np.zeros(n, dtype=bool)
         return Week(draws={}, cocreating=no, review=False, avoided=zeros, communal=zeros,
+                    self_help=zeros, invited=zeros,
+                    community_capacity=emergence.community_capacity(
+                        self.adjacency, self.citizen_state["skill"], self.citizen_state["habit"],
+                        self.params.tie_help),
                     capacity=float(self.staff_state["capacity"].sum()), asking=no, took_part=no,
                     served=no, waited=zeros,
                     durations=Durations(zeros, zeros, zeros, zeros, zeros), practised=zeros,
@@ -597,9 +706,12 @@ class CoproductionModel(mesa.Model):
                               p.overtime_premium, week.hires, p.hiring_cost, n)
         cost = sum(ledger.values())
         destroyed = float(week.harm.sum()) / n
-        innovated = week.innovated.sum()
-        emergent = (float(innovated + week.communal.sum() + week.avoided.sum()) / n - destroyed)
-        public_value = float(week.reduction.sum() - innovated) / n + emergent
+        in_encounters = float(week.reduction.sum()) / n
+        community_help = float(week.communal.sum()) / n
+        prevented = float(week.avoided.sum()) / n
+        emergent = float(week.innovated.sum()) / n + community_help + prevented - destroyed
+        public_value = in_encounters + community_help + prevented - destroyed
+        took_part = week.took_part
         d = week.durations
         held = served.nonzero()[0]
         citizen_hours = float(((d.service[held] + d.dialogue[held])
@@ -626,6 +738,18 @@ class CoproductionModel(mesa.Model):
             "social_cost": social,
             "waiting_time": mean(week.waited) if week.waited.size else 0.0,
             "value_destroyed": destroyed,
+            "need_met_in_encounters": in_encounters,
+            "community_help": community_help,
+            "need_prevented": prevented,
+            "need_arising": week.new_need / n + prevented,
+            "self_help": float(week.self_help.sum()) / n,
+            "need_stock": float(c["need"].sum()) / n,
+            "invitation_practised": mean(week.invited[held]) if held.size else 0.0,
+            "staff_invitation": mean(s["invitation"]),
+            "participation_clustering": participation.clustering(self.adjacency, took_part,
+                                                                 self._degree),
+            "community_capacity": mean(week.community_capacity),
+            "citizen_skill": mean(c["skill"]),
             **ledger,
         }
 

@@ -111,6 +111,9 @@ class Params:
     wicked_extra_time: float = _spec(1.0, 0.0, 10.0, "share", "Extra encounter time per unit of the case's wicked share (complex cases take longer).", group="production", plausible=(0.5, 2.0))
     disadvantage_extra_time: float = _spec(0.5, 0.0, 10.0, "share", "Extra encounter time for a citizen with no resources, scaled by 1 - resources (paperwork, language, complex lives; why quick cases are the resourceful: Koning & Heinrich 2013).", group="production", source="Koning & Heinrich 2013 (direction); size free", plausible=(0.2, 1.0))
     dialogue_yield: float = _spec(0.5, 0.0, 1.0, "share", "Share of dialogue time that adds to the staff's input in the encounter (the rest is transaction cost: Steen, Brandsen & Verschuere 2018).", group="production", plausible=(0.0, 1.0))
+    unmotivated_quality: float = _spec(0.5, 0.0, 1.0, "share", "Input of a staff member with no motivation left, as a share of a fully motivated one's (public service motivation raises performance: Perry & Wise 1990; Ritz, Brewer & Neumann 2016).", group="production", source="Ritz, Brewer & Neumann 2016 (direction); size free", plausible=(0.3, 0.8))
+    unskilled_input: float = _spec(0.3, 0.0, 1.0, "share", "Share of a citizen's invited effort that counts as input with no co-production skill (all of it at full skill: learning by doing).", group="production", plausible=(0.1, 0.6))
+    unfacilitated_input: float = _spec(0.5, 0.0, 1.0, "share", "Share of a citizen's input that counts when the staff member has no facilitation skill (all of it at full skill).", group="production", plausible=(0.2, 0.8))
     burnout_quality_loss: float = _spec(0.5, 0.0, 1.0, "share", "Staff input lost at full burnout (burnout lowers quality of care: Salyers et al. 2017).", group="production", source="Salyers et al. 2017 (direction); size free", plausible=(0.2, 0.8))
 
     # --- the regime ------------------------------------------------------------------------------
@@ -121,8 +124,8 @@ class Params:
     elite_capture: float = _spec(0.3, 0.0, 1.0, "weight", "Co-creating rule: weight of voice in the co-creating agenda; those who show up shape it (elite capture: Fung 2004; Roenning 2011).", group="co-creating rule", plausible=(0.0, 0.6))
     customer_need_priority: float = _spec(0.0, 0.0, 1.0, "weight", "Customer rule: beside voice, queue by need (1) or by order of arrival (0): customers are served in turn (responsiveness, a claim of NPM: Hood 1991).", group="customer rule", source="free", plausible=(0.0, 0.5))
     cocreating_need_priority: float = _spec(1.0, 0.0, 1.0, "weight", "Co-creating rule: beside voice, queue by need (1) or by order of arrival (0): the team starts from who needs most.", group="co-creating rule", plausible=(0.5, 1.0))
-    customer_invitation: float = _spec(0.3, 0.0, 1.0, "share", "Customer rule: how far staff invite and use the citizen's offered input in a standard service (co-production is inherent in services: Parks et al. 1981; Osborne, Radnor & Strokosch 2016).", group="customer rule", plausible=(0.1, 0.7))
-    cocreating_invitation: float = _spec(1.0, 0.0, 1.0, "share", "Co-creating rule: how far staff invite and use the citizen's offered input.", group="co-creating rule", plausible=(0.7, 1.0))
+    customer_invitation: float = _spec(0.3, 0.0, 1.0, "share", "Customer rule: how far the organisation expects staff to invite and use citizens' offered input in a standard service (scripts and standard forms leave some room: co-production is inherent in services, Parks et al. 1981; Osborne, Radnor & Strokosch 2016). An expectation: staff's own invitation learns from experience and is pulled toward it at norm_pull.", group="customer rule", plausible=(0.1, 0.7))
+    cocreating_invitation: float = _spec(1.0, 0.0, 1.0, "share", "Co-creating rule: how far the organisation expects staff to invite and use citizens' offered input (a co-production mandate). An expectation, as the customer rule is; the ranges overlap because services of either kind vary in how far they ask for input.", group="co-creating rule", plausible=(0.5, 1.0))
     customer_dialogue_overhead: float = _spec(0.0, 0.0, 5.0, "share", "Customer rule: extra staff time for dialogue when the citizen takes part.", group="customer rule", plausible=(0.0, 0.2))
     dialogue_overhead: float = _spec(0.5, 0.0, 5.0, "share", "Co-creating rule: extra staff time for dialogue when the citizen takes part (transaction costs: Steen, Brandsen & Verschuere 2018).", group="co-creating rule", plausible=(0.2, 1.0))
     target_strength: float = _spec(0.5, 0.0, 1.0, "weight", "Customer rule: strength of performance targets on cases closed per hour (Bevan & Hood 2006).", group="customer rule", plausible=(0.2, 0.8))
@@ -152,9 +155,13 @@ class Params:
     volunteer_demand: float = _spec(0.3, 0.0, 1.0, "share of encounters", "Programme: share of encounters the programme asks a volunteer to join (its load).", group="programme", plausible=(0.1, 0.6))
 
     # --- citizens: participation, experience, trust --------------------------------------------------
+    passive_effort: float = _spec(0.05, 0.0, 1.0, "effort", "What a citizen who does not take part still puts into an encounter: showing up, filling in forms (co-production is inherent in services: Osborne, Radnor & Strokosch 2016).", group="citizens", plausible=(0.0, 0.15))
+    effort_without_habit: float = _spec(0.5, 0.0, 1.0, "effort", "Effort a citizen who takes part offers with no habit of taking part; it rises to 1 with a full habit.", group="citizens", plausible=(0.3, 0.8))
     participation_cost: float = _spec(0.7, 0.0, 5.0, "utility", "Time cost of taking part for a citizen with no resources (scaled by 1 - resources).", group="citizens", plausible=(0.4, 1.0))
     participation_sensitivity: float = _spec(5.0, 0.0, 50.0, "1/utility", "Slope of the logistic choice to take part (how sharply benefit against cost decides).", group="citizens", plausible=(3.0, 8.0))
-    neighbour_influence: float = _spec(1.0, 0.0, 5.0, "weight", "Weight of neighbours taking part in the choice to take part (conditional cooperation, Fischbacher et al. 2001).", group="citizens", plausible=(0.5, 2.0))
+    neighbour_influence: float = _spec(0.5, 0.0, 1.0, "weight", "Weight of engaged neighbours' reinforcement, against one's own dispositions, in the benefit a citizen expects from taking part (conditional cooperation: about half of people contribute as far as others do, Fischbacher, Gaechter & Fehr 2001).", group="citizens", source="Fischbacher, Gaechter & Fehr 2001 (about half conditional cooperators)", plausible=(0.25, 0.75))
+    peer_persuasion: float = _spec(0.3, 0.0, 1.0, "probability", "Chance that one engaged neighbour's example persuades a citizen to take part (each tie independently); see peer_threshold.", group="citizens", plausible=(0.1, 0.5))
+    peer_threshold: int = _spec(2, 1, 5, "neighbours", "Persuasive examples a citizen needs before neighbours reinforce taking part: 1 a simple contagion, 2 or more a complex contagion, which spreads better through clustered ties (Centola & Macy 2007; Centola 2010: 54% adopted in clustered against 38% in random networks).", int, group="citizens", source="Centola & Macy 2007; Centola 2010", plausible=(1, 3))
     learning_rate: float = _spec(0.1, 0.0, 1.0, "share/encounter", "Skill gained by an active encounter, with diminishing returns (experience: learning by doing).", group="citizens", plausible=(0.05, 0.2))
     efficacy_gain: float = _spec(0.15, 0.0, 1.0, "share/encounter", "Efficacy gained by taking part and seeing value created (Bovaird et al. 2015).", group="citizens", plausible=(0.05, 0.3))
     pacification: float = _spec(0.03, 0.0, 1.0, "share/encounter", "Efficacy lost by receiving a service passively (NPM critique: pacified citizens).", group="citizens", plausible=(0.0, 0.06))
@@ -190,7 +197,9 @@ class Params:
     p_process_innovation: float = _spec(0.2, 0.0, 1.0, "probability/review", "Chance a team review finds a process improvement, scaled by the routine share of the work (benchmarking, lean), in either mode.", group="emergence", plausible=(0.05, 0.4))
     process_innovation_size: float = _spec(0.05, 0.0, 1.0, "share", "Time a process improvement saves on simple-need encounters.", group="emergence", plausible=(0.02, 0.1))
     process_innovation_max: float = _spec(0.3, 0.0, 0.9, "share", "Most time process improvements can save.", group="emergence")
-    spillover: float = _spec(0.5, 0.0, 5.0, "share", "Community capacity: neighbours' co-production skill and habit add to a citizen's self-help at this weight (collective co-production: Bovaird et al. 2015).", group="emergence", plausible=(0.0, 1.0))
+    spillover: float = _spec(0.5, 0.0, 5.0, "share", "Community capacity (help reaching a citizen along ties) adds to their self-help at this weight (collective co-production: Bovaird et al. 2015).", group="emergence", plausible=(0.0, 1.0))
+    tie_help: float = _spec(0.2, 0.0, 1.0, "probability", "Chance a neighbour with full co-production skill and habit helps through one tie; community capacity is the chance that help reaches a citizen along at least one tie, so it grows with ties (social capital: Putnam 2000).", group="emergence", plausible=(0.05, 0.4))
+    adoption_threshold: int = _spec(2, 1, 5, "neighbours", "Neighbours who must hold a practice before a citizen adopts it: 1 a simple contagion, 2 or more a complex one (Centola & Macy 2007).", int, group="emergence", source="Centola & Macy 2007", plausible=(1, 3))
     prevention: float = _spec(0.3, 0.0, 1.0, "share", "Share by which full community capacity lowers the chance of a new need (prevention: need avoided is value).", group="emergence", plausible=(0.0, 0.5))
 
     # --- staff ---------------------------------------------------------------------------------------
@@ -203,6 +212,12 @@ class Params:
     p_quit: float = _spec(0.005, 0.0, 1.0, "probability/week", "Extra weekly chance of leaving of a fully demotivated or burnt-out staff member.", group="staff", plausible=(0.005, 0.02))
     p_staff_leave: float = _spec(0.002, 0.0, 1.0, "probability/week", "Weekly chance any staff member leaves for other reasons (about 10% a year, a typical public-sector separation rate).", group="staff", plausible=(0.001, 0.004))
     initial_coproduction_skill: float = _spec(0.2, 0.0, 1.0, "skill", "Facilitation (co-production) skill of staff at the start and of novices.", group="staff", plausible=(0.1, 0.4))
+    initial_invitation: float = _spec(0.3, 0.0, 1.0, "share", "How far staff invite citizens' input at the start, and novices when they arrive: teams start from a customer-service culture. After that each staff member's invitation is learned (docs/ODD.md 1.3, step 5b).", group="staff", plausible=(0.1, 0.5))
+    invitation_learning: float = _spec(0.1, 0.0, 1.0, "share/week", "How fast a staff member's invitation follows the outcomes of their own encounters with invited input (reinforcement learning with an aspiration level: Bush & Mosteller 1955; Macy & Flache 2002).", group="staff", source="Bush & Mosteller 1955; Macy & Flache 2002 (form); size free", plausible=(0.02, 0.3))
+    aspiration_memory: float = _spec(0.1, 0.0, 1.0, "share/week", "How fast a staff member's aspiration (the relief they expect of an encounter) follows the relief of their encounters (habituation).", group="staff", plausible=(0.02, 0.3))
+    failure_aversion: float = _spec(2.0, 0.0, 5.0, "x a success", "Weight of an encounter that went wrong in a staff member's learning, against a success (losses weigh about twice as much as gains: Tversky & Kahneman 1992, lambda 2.25).", group="staff", source="Tversky & Kahneman 1992", plausible=(1.0, 3.0))
+    team_influence: float = _spec(0.05, 0.0, 1.0, "share/week", "Weekly pull of each staff member's invitation toward the team's mean (team culture: mutual learning of individuals and the organisational code, March 1991).", group="staff", plausible=(0.0, 0.2))
+    norm_pull: float = _spec(0.02, 0.0, 1.0, "share/week", "Weekly pull of each staff member's invitation toward what the rule of their mode expects (discretion within rules: Lipsky 1980; Hupe & Hill 2007). 0: rules expect nothing staff feel.", group="staff", plausible=(0.0, 0.1))
     hiring_cost: float = _spec(400.0, 0.0, 10_000.0, "staff hours", "Cost of replacing a staff member: about 20% of a year's salary (Boushey & Glynn 2012), i.e. about 0.2 x 52 weeks x 37.5 hours.", group="staff", source="Boushey & Glynn 2012", plausible=(200.0, 600.0))
     overtime_max: float = _spec(0.1, 0.0, 1.0, "share of capacity", "Most overtime (or paid cover) staff work when demand exceeds their hours.", group="staff", plausible=(0.0, 0.2))
     overtime_premium: float = _spec(1.5, 1.0, 3.0, "x hourly pay", "Price of an overtime or cover hour relative to a regular hour (time and a half).", group="costs")
@@ -212,6 +227,10 @@ class Params:
     volunteer_churn: float = _spec(0.008, 0.0, 1.0, "probability/week", "Weekly chance a volunteer leaves for other reasons (about a third a year: CNCS 2009).", group="volunteers", source="CNCS 2009")
     volunteer_support_cost: float = _spec(0.5, 0.0, 40.0, "staff hours/week", "Staff time spent coordinating each volunteer (transaction costs grow with the number of actors: Steen et al. 2018).", group="volunteers", plausible=(0.25, 1.0))
     volunteer_induction: float = _spec(10.0, 0.0, 200.0, "staff hours", "Staff time to recruit, vet and train one new volunteer.", group="volunteers", plausible=(5.0, 20.0))
+    volunteer_peer_ask: float = _spec(0.02, 0.0, 1.0, "probability/week", "Weekly chance that each volunteer among a citizen's neighbours asks them to volunteer (most volunteers start when asked, often by someone they know: Freeman 1997; BLS 2006 supplement, 43% joined after being asked).", group="volunteers", source="Freeman 1997; Musick & Wilson 2008 (mechanism); size free", plausible=(0.0, 0.05))
+    volunteer_start_motivation: float = _spec(0.8, 0.0, 1.0, "motivation", "Motivation of a new volunteer.", group="volunteers", plausible=(0.6, 1.0))
+    volunteer_full_load: float = _spec(0.8, 0.0, 1.0, "load", "Load (hours asked over hours offered) below which the programme looks for no more volunteers; it looks fully once volunteers are fully booked.", group="volunteers", plausible=(0.5, 0.95))
+    volunteer_min_resources: float = _spec(0.3, 0.0, 1.0, "resources", "Resources (free time, money) a citizen needs before volunteering (volunteering rises with resources: Musick & Wilson 2008).", group="volunteers", source="Musick & Wilson 2008 (direction); size free", plausible=(0.1, 0.5))
     volunteer_engagement: float = _spec(0.4, 0.0, 1.0, "engagement", "Efficacy a citizen needs before volunteering (self-efficacy drives co-production: Bovaird et al. 2015).", group="volunteers", plausible=(0.3, 0.5))
     max_volunteer_share: float = _spec(0.1, 0.0, 1.0, "share of citizens", "Most citizens that can volunteer at once.", group="volunteers", plausible=(0.05, 0.15))
     volunteer_overwork: float = _spec(0.5, 0.0, 5.0, "share of hours", "Most a volunteer stretches beyond the hours offered when the programme asks for more.", group="volunteers", plausible=(0.25, 1.0))
@@ -264,8 +283,25 @@ class Params:
         return dataclasses.asdict(self)
 
     @property
+    def staff_fte(self) -> float:
+        """Full-time staff equivalents: staff_per_1000 per 1,000 citizens, not rounded."""
+        return self.n_citizens * self.staff_per_1000 / 1000
+
+    @property
     def n_staff(self) -> int:
-        return max(1, round(self.n_citizens * self.staff_per_1000 / 1000))
+        """Staff members: the full-time equivalents rounded up (the last one works part-time), at
+        least one. Rounding to whole people would give 300 citizens 4 staff at 15 per 1,000, 11%
+        short of 4.5 (why results once changed below about 500 citizens)."""
+        return max(1, math.ceil(self.staff_fte - 1e-9))
+
+    def staff_capacities(self):
+        """Paid hours of each staff member: ``staff_hours``, the last one the remaining fraction."""
+        import numpy as np
+
+        m = self.n_staff
+        hours = np.full(m, self.staff_hours)
+        hours[-1] = self.staff_hours * (self.staff_fte - (m - 1)) if self.staff_fte > m - 1 else hours[-1]
+        return hours
 
 
 def _unknown_message(name: str) -> str:

@@ -39,6 +39,14 @@ def ces(staff_input, citizen_input, rho: float, staff_weight: float, productivit
     return productivity * out
 
 
+def staff_quality(motivation, burnout, unmotivated_quality, burnout_quality_loss):
+    """The staff member's input to an encounter: ``unmotivated_quality`` with no motivation, 1 with
+    full motivation (public service motivation and performance: Perry & Wise 1990), less
+    ``burnout_quality_loss`` at full burnout (Salyers et al. 2017)."""
+    motivated = unmotivated_quality + (1.0 - unmotivated_quality) * motivation
+    return motivated * (1.0 - burnout_quality_loss * burnout)
+
+
 def input_diversity(staff_input, citizen_input, volunteer_input):
     """Diversity of those present, from 0 (one actor does everything) to 1 (equal shares of three).
 

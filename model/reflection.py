@@ -19,13 +19,11 @@ def lagging_group(wellbeing, resource_quintile):
     return int(np.argmin(means))
 
 
-def reflect(coproduction_skill, mode_habit, reflection_weight):
-    """Reflection changes staff skill and interactional habits.
+def reflect(coproduction_skill, reflection_weight):
+    """Reflection raises staff's facilitation skill, with diminishing returns.
 
     ``reflection_weight`` is the reflection learning of each mode weighted by the time worked in
-    it. Skill grows with diminishing returns; habits move toward inviting citizens' input.
-    Updates in place.
+    it. What reflection does to staff's invitation of citizens' input depends on the evidence the
+    team looks at (``invitation.reflect_on_invitation``). Updates in place.
     """
-    step = reflection_weight
-    coproduction_skill += step * (1.0 - coproduction_skill)
-    mode_habit += step * (1.0 - mode_habit)
+    coproduction_skill += reflection_weight * (1.0 - coproduction_skill)

@@ -10,30 +10,39 @@ import numpy as np
 
 
 def recruit(is_volunteer, efficacy, resources, withdrawn, draw, recruitment, engagement,
-            max_share, work_for_more=1.0):
-    """Engaged citizens (a sense of efficacy and some free resources) may volunteer; self-efficacy is
-    the key driver of co-production (Bovaird et al. 2015), whatever the regime.
+            max_share, work_for_more=1.0, asked_draw=None, volunteer_neighbours=None,
+            peer_ask=0.0, min_resources=0.0):
+    """Engaged citizens may volunteer, when the programme asks them or when a volunteer they know
+    does (people volunteer when asked, most often by someone they know: Freeman 1997; Musick &
+    Wilson 2008). Self-efficacy is the key driver of co-production (Bovaird et al. 2015), whatever
+    the regime, so only citizens with efficacy above ``engagement`` and resources above
+    ``min_resources`` say yes.
 
-    The programme recruits as far as it has work for more volunteers (``work_for_more`` in [0, 1]:
-    see ``work_for_more``); nobody is recruited to sit idle.
-    Returns the indices of new volunteers, at most up to ``max_share`` of citizens in all.
+    Each volunteer among a citizen's neighbours asks them with chance ``peer_ask`` a week. The
+    programme recruits as far as it has work for more volunteers (``work_for_more`` in [0, 1]:
+    see ``work_for_more``); nobody is recruited to sit idle. Returns the indices of new
+    volunteers, at most up to ``max_share`` of citizens in all.
     """
-    recruitment *= min(1.0, max(0.0, work_for_more))
-    if recruitment <= 0:
-        return np.empty(0, dtype=np.int64)
+    scale = min(1.0, max(0.0, work_for_more))
     room = int(max_share * is_volunteer.size) - int(is_volunteer.sum())
-    if room <= 0:
+    if scale <= 0 or room <= 0:
         return np.empty(0, dtype=np.int64)
-    eligible = ~is_volunteer & ~withdrawn & (efficacy > engagement) & (resources > 0.3)
-    return (eligible & (draw < recruitment)).nonzero()[0][:room]
+    asked = draw < recruitment * scale
+    if asked_draw is not None and volunteer_neighbours is not None and peer_ask > 0:
+        by_peer = -np.expm1(volunteer_neighbours * np.log1p(-min(peer_ask, 1.0 - 1e-12)))
+        asked |= asked_draw < by_peer * scale
+    eligible = ~is_volunteer & ~withdrawn & (efficacy > engagement) & (resources > min_resources)
+    return (eligible & asked).nonzero()[0][:room]
 
 
-def work_for_more(load, has_volunteers: bool) -> float:
+def work_for_more(load, has_volunteers: bool, full_load: float = 0.8) -> float:
     """How far a programme looks for more volunteers: fully when it has none or its volunteers are
-    fully booked, not at all below 80% of their hours, in between a ramp."""
+    fully booked, not at all below ``full_load`` of their hours, in between a ramp."""
     if not has_volunteers:
         return 1.0
-    return min(1.0, max(0.0, (load - 0.8) / 0.2))
+    if full_load >= 1.0:
+        return 1.0 if load >= 1.0 else 0.0
+    return min(1.0, max(0.0, (load - full_load) / (1.0 - full_load)))
 
 
 def match_to_encounters(volunteer_ids, hours_each, encounters, durations, wanted, order_draw):

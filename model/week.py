@@ -34,6 +34,9 @@ class Week:
     review: bool  # a team review (reflection cycle, performance review) is held this week
 
     # --- 1 needs arise (``_needs_arise``) -------------------------------------------------------------
+    community_capacity: np.ndarray | None = None  # chance help reaches each citizen along a tie
+    new_need: float = 0.0  # need added by this week's shocks (all citizens)
+    self_help: np.ndarray | None = None  # need met by each citizen's own resources
     avoided: np.ndarray | None = None  # need a shock would have brought, prevented by the community
     communal: np.ndarray | None = None  # need met by community help (beyond one's own self-help)
 
@@ -46,7 +49,7 @@ class Week:
 
     # --- 2 the choice to take part (``_decide_to_take_part``) -------------------------------------------
     took_part: np.ndarray | None = None  # bool: decided to take part (among those asking)
-    effort: np.ndarray | None = None  # effort offered in an encounter (passive: PASSIVE_EFFORT)
+    effort: np.ndarray | None = None  # effort offered in an encounter (passive: ``passive_effort``)
 
     # --- 3 allocation (``_allocate_staff_time``; service times cached by ``_service_times``) -----------
     service: np.ndarray | None = None  # service time of each citizen's case under its mode
@@ -55,6 +58,7 @@ class Week:
     audit_rule: np.ndarray | None = None  # each case's mode's audit time under targets
     durations: Durations | None = None  # hours of each encounter by activity
     served: np.ndarray | None = None  # bool: had an encounter this week
+    staff_of: np.ndarray | None = None  # int: staff member handling each encounter (-1: none)
     overtime: float = 0.0  # hours worked beyond the regular hours
     demand: float = 0.0  # hours all requests would have taken
     waited: np.ndarray | None = None  # weeks waited by each citizen served (served only)
@@ -66,6 +70,7 @@ class Week:
     volunteer_hours: float = 0.0  # hours volunteers gave
 
     # --- 4 production (``_produce``) ---------------------------------------------------------------------
+    invited: np.ndarray | None = None  # how far the staff member invited the citizen's input
     practised: np.ndarray | None = None  # the citizen's effort actually exercised in the encounter
     relief: np.ndarray | None = None  # share of the citizen's need the encounter met
     reduction: np.ndarray | None = None  # need met in the encounter (innovations' part included)

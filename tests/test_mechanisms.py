@@ -174,8 +174,8 @@ def test_dialogue_wicked_needs_and_few_resources_lengthen_encounters():
 
 # --- participation -------------------------------------------------------------------------------
 def test_willingness_rises_with_resources_efficacy_and_support():
-    args = dict(trust=0.4, habit=0.2, expected_benefit=0.3, neighbours=0.2, participation_cost=0.7,
-                neighbour_influence=1.0, sensitivity=5.0)
+    args = dict(trust=0.4, habit=0.2, expected_benefit=0.3, peers=0.2, participation_cost=0.7,
+                peer_weight=0.5, sensitivity=5.0)
     poor = participation.willingness(efficacy=0.3, resources=0.2, support=0.0, **args)
     rich = participation.willingness(efficacy=0.3, resources=0.8, support=0.0, **args)
     confident = participation.willingness(efficacy=0.9, resources=0.2, support=0.0, **args)
@@ -288,13 +288,13 @@ def test_reflection_finds_the_lagging_group():
     assert reflection.lagging_group(wellbeing, np.arange(5)) == 2
 
 
-def test_reflection_changes_skill_and_habits_by_its_weight():
-    skill, habit = np.array([0.2]), np.array([0.0])
-    reflection.reflect(skill, habit, 0.2)
-    assert skill[0] == pytest.approx(0.36) and habit[0] == pytest.approx(0.2)
-    s2, h2 = np.array([0.2]), np.array([0.0])
-    reflection.reflect(s2, h2, 0.0)
-    assert s2[0] == 0.2 and h2[0] == 0.0
+def test_reflection_raises_facilitation_skill_by_its_weight():
+    skill = np.array([0.2])
+    reflection.reflect(skill, 0.2)
+    assert skill[0] == pytest.approx(0.36)
+    s2 = np.array([0.2])
+    reflection.reflect(s2, 0.0)
+    assert s2[0] == 0.2
 
 
 def test_first_target_is_a_stretch_and_met_targets_ratchet_up():
@@ -441,13 +441,15 @@ def test_innovations_spread_to_neighbours_taking_part():
     assert list(gain) == [0.5, 0.5, 0.0]  # only direct neighbours adopt in one week
 
 
-def test_community_capacity_is_what_neighbours_bring():
+def test_community_capacity_is_the_chance_help_reaches_a_citizen_along_a_tie():
+    """Help flows only along ties: each neighbour helps with chance tie_help x skill x habit."""
     import scipy.sparse as sp
 
     star = sp.csr_matrix(np.array([[0, 1, 1], [1, 0, 0], [1, 0, 0]], dtype=float))
-    capacity = emergence.community_capacity(star, np.array([2.0, 1.0, 1.0]), np.array([0.2, 0.8, 0.4]),
-                                            np.array([1.0, 0.5, 0.5]))
-    np.testing.assert_allclose(capacity, [0.3, 0.2, 0.2])
+    capacity = emergence.community_capacity(star, np.array([0.2, 0.8, 0.4]),
+                                            np.array([1.0, 0.5, 0.5]), 0.5)
+    # the centre: 1 - (1 - 0.5*0.4)(1 - 0.5*0.2); the leaves: 0.5 * 0.2 from the centre
+    np.testing.assert_allclose(capacity, [1 - 0.8 * 0.9, 0.1, 0.1])
 
 
 def test_prevention_avoids_the_needs_that_would_have_struck():
@@ -500,8 +502,8 @@ def test_the_programme_recruits_efficacious_citizens_only_while_it_has_work_for_
     efficacy = np.array([0.6, 0.2, 0.6, 0.9])
     resources = np.array([0.5, 0.5, 0.1, 0.5])
     args = (is_volunteer, efficacy, resources, np.zeros(4, dtype=bool), np.zeros(4), 0.5, 0.4, 1.0)
-    assert list(volunteering.recruit(*args, work_for_more=1.0)) == [0]
-    assert list(volunteering.recruit(*args, work_for_more=0.0)) == []
+    assert list(volunteering.recruit(*args, work_for_more=1.0, min_resources=0.3)) == [0]
+    assert list(volunteering.recruit(*args, work_for_more=0.0, min_resources=0.3)) == []
     assert volunteering.work_for_more(0.5, True) == 0.0
     assert volunteering.work_for_more(1.2, True) == 1.0 == volunteering.work_for_more(0.0, False)
 

@@ -85,25 +85,40 @@ def _plot_over_time(plt, over_time, metrics, conditions, colours):
 
 
 def _plot_differences(plt, a: Analysis, colours):
-    """% of the baseline's mean with 95% CI, per metric (only metrics where a % is meaningful)."""
-    part = a.table[(a.table["scenario"] != a.baseline) & a.table["rel"].notna()]
-    metrics = [m for m in a.headline_metrics if m in set(part["metric"])]
+    """The forest plot: every headline metric, each scenario against the baseline on one scale
+    (standardised paired difference, 95% CI), turned so that right is better."""
+    from .tables import plain_metric, plain_scenario
+
+    part = a.standardised
+    metrics = [m for m in a.headline_metrics if len(part) and m in set(part["metric"])]
     if not metrics:
         return None
     others = list(dict.fromkeys(part["condition"]))
-    figure, ax = plt.subplots(figsize=(7.5, 0.42 * len(metrics) + 1.6))
+    figure, ax = plt.subplots(figsize=(8, 0.26 * len(metrics) * (1 + 0.2 * (len(others) - 1)) + 1.6))
     for k, c in enumerate(others):
         rows = part[part["condition"] == c].set_index("metric").reindex(metrics)
         y = np.arange(len(metrics)) + (k - (len(others) - 1) / 2) * 0.8 / max(len(others), 1)
-        x = 100 * rows["rel"].to_numpy(dtype=float)
-        err = np.vstack([x - 100 * rows["rel_ci_low"].to_numpy(dtype=float),
-                         100 * rows["rel_ci_high"].to_numpy(dtype=float) - x])
-        ax.errorbar(x, y, xerr=err, fmt="o", ms=3.5, lw=1, capsize=2, color=colours[c], label=c)
+        x = rows["toward_better"].to_numpy(dtype=float)
+        err = np.vstack([x - rows["toward_better_low"].to_numpy(dtype=float),
+                         rows["toward_better_high"].to_numpy(dtype=float) - x])
+        ax.errorbar(x, y, xerr=err, fmt="o", ms=3.5, lw=1, capsize=2, color=colours[c],
+                    label=plain_scenario(c))
+        for yi, xi in zip(y, x, strict=True):
+            if np.isnan(xi):
+                ax.text(0, yi, " same in every run", fontsize=6, va="center", color="grey")
     ax.axvline(0, color="grey", lw=0.8)
-    ax.set_yticks(range(len(metrics)), [f"{m} ({arrow(m) or 'no direction'})" for m in metrics],
-                  fontsize=8)
+    labels = [f"{plain_metric(m)} {'(no better direction)' if not info(m).better else ''}".strip()
+              for m in metrics]
+    ax.set_yticks(range(len(metrics)), labels, fontsize=8)
+    for tick, m in zip(ax.get_yticklabels(), metrics, strict=True):
+        if not info(m).better:
+            tick.set_color("grey")
     ax.invert_yaxis()
-    ax.set_xlabel(f"Paired difference from {a.baseline}, % of {a.baseline}'s mean (95% CI)")
+    base = plain_scenario(a.baseline)
+    ax.set_xlabel(f"◀ worse than {base}      difference in standard deviations (95% CI)      "
+                  f"better than {base} ▶", fontsize=8)
+    ax.set_title(f"Each scenario against {base}, every headline metric: right is better",
+                 fontsize=10)
     ax.legend(fontsize=7, loc="best")
     ax.grid(axis="x", lw=0.3, alpha=0.5)
     figure.tight_layout()

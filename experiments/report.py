@@ -22,13 +22,16 @@ from .statistics import (
     covers_zero,
     end_values,
     info,
+    lead_from_week,
     meaning,
     paired_between,
     paired_differences,
+    standardised_differences,
     summarise,
     summarise_over_time,
 )
 from .tables import (
+    and_list,
     difference_cell,
     difference_text,
     direction,
@@ -37,6 +40,8 @@ from .tables import (
     interval,
     load_metrics,
     pct,
+    plain_metric,
+    plain_scenario,
     point_label,
     raise_no_results,
     row_label,
@@ -99,6 +104,8 @@ def compare_results(experiment: Experiment, out: str | Path) -> pd.DataFrame:
     quintiles = wellbeing_by_quintile(experiment, out)
     del frame
     analysis = Analysis(experiment, out, ends, table, over_time, quintiles, analysed)
+    analysis.standardised = standardised_differences(table, ends, analysed,
+                                                     experiment.analysis["baseline"])
     analysis.figures = draw_figures(analysis)
     table.to_csv(out / "end_summary.csv", index=False)
     diffs.to_csv(out / "differences.csv", index=False)
@@ -126,6 +133,7 @@ class Analysis:
         self.conditions = list(dict.fromkeys(table["condition"]))
         self.scenarios = [s for s in experiment.scenarios if s in set(table["scenario"])]
         self.figures: dict[str, str] = {}
+        self.standardised = pd.DataFrame()
 
     @property
     def is_sweep(self) -> bool:
@@ -146,6 +154,8 @@ def _report(a: Analysis) -> str:
     experiment = a.experiment
     lines = [f"# {experiment.name}: {'sweep' if a.is_sweep else 'scenario comparison'}", "",
              experiment.description, ""]
+    lines += _brief(a)
+    lines += _caveats(a)
     lines += _summary(a)
     lines += _design(a)
     lines += _method(a)
@@ -163,12 +173,6 @@ def _report(a: Analysis) -> str:
                   "†: d_z not meaningful (the difference is (nearly) constant across seeds).", "",
                   *wide_table(a.table[a.table["scenario"] != a.baseline], others, difference_cell,
                          a.metrics)]
-        if "differences" in a.figures:
-            lines += ["", "![Paired differences as % of the baseline, 95% CI]"
-                          "(figures/differences.png)", "",
-                      f"*Figure: each scenario's paired difference from `{a.baseline}` as a % of "
-                      f"`{a.baseline}`'s mean, with its 95% CI; metrics without a meaningful % "
-                      "are left out (their absolute differences are in the table).*"]
     if a.is_sweep:
         lines += _sweep_section(a)
     lines += _ledger_section(a)
@@ -183,8 +187,185 @@ def _report(a: Analysis) -> str:
     return "\n".join(lines)
 
 
+FREE = "free"  # Params.spec(name)["source"] of a parameter no study gives a value for
+
+
+def population_sizes(experiment: Experiment) -> list[int]:
+    """Every number of citizens the experiment runs (scenarios and sweep points)."""
+    return sorted({experiment.params_for(s, p).n_citizens for s in experiment.scenarios
+                   for p in range(len(experiment.points))})
+
+
+def _brief(a: Analysis) -> list[str]:
+    """The first screen: one paragraph on what is traded for what, then the forest plot."""
+    lines = ["## Brief", ""]
+    experiment = a.experiment
+    first = end_window(experiment.steps, experiment.analysis["end_share"])
+    when = (f"Over weeks {first}-{experiment.steps} of {experiment.steps}-week runs "
+            f"({experiment.replications} runs of each scenario, paired by random seed)")
+    if a.is_sweep:
+        return lines + [f"{when}, this sweep varies {', '.join(experiment.axes)} over "
+                        f"{len(experiment.points)} points: where each metric is best, and how "
+                        "much it changes along each swept parameter, is in the tables below "
+                        "(*Along the sweep*).", ""]
+    if len(a.scenarios) < 2:
+        return lines + [f"{when}: one scenario, {plain_scenario(a.scenarios[0])}, so nothing to "
+                        "compare; its end values are in the tables below.", ""]
+    others = [s for s in a.scenarios if s != a.baseline]
+    lines += [f"{when}: " + brief_paragraph(a, others[0])]
+    for other in others[1:]:
+        lines += ["", brief_sentence(a, other)]
+    lines.append("")
+    if "differences" in a.figures:
+        base = plain_scenario(a.baseline)
+        lines += ["![Every headline metric against the baseline, one scale, right is better]"
+                  "(figures/differences.png)", "",
+                  f"*Figure: each scenario against {base} on every headline metric, on one "
+                  "scale: the paired difference in standard deviations of the runs' end values, "
+                  f"with its 95% CI, turned so that **right is better** than {base} (▶) whichever "
+                  "way the metric points; grey: a metric with no better direction (right is "
+                  "more). The numbers in plain units are in the tables below.*", ""]
+    return lines
+
+
+def _verdicts(a: Analysis, scenario: str) -> tuple[list, list, list]:
+    """The scenario's clear leads and trails against the baseline, largest first, and the
+    metrics with no clear difference (headline metrics with a better direction only)."""
+    rows = a.table[a.table["condition"] == scenario].set_index("metric")
+    sizes = (a.standardised[a.standardised["condition"] == scenario].set_index("metric")
+             if len(a.standardised) else pd.DataFrame())
+    leads, trails, unclear = [], [], []
+    for metric in a.headline_metrics:
+        better = info(metric).better
+        if not better or metric not in rows.index:
+            continue
+        row = rows.loc[metric]
+        size = abs(sizes.loc[metric, "d"]) if metric in sizes.index else math.nan
+        size = 0.0 if math.isnan(size) else size
+        if covers_zero(row["diff_ci_low"], row["diff_ci_high"]):
+            unclear.append(metric)
+        elif better * row["diff"] > 0:
+            leads.append((size, metric))
+        else:
+            trails.append((size, metric))
+    order = lambda items: [m for _, m in sorted(items, key=lambda x: -x[0])]  # noqa: E731
+    return order(leads), order(trails), unclear
+
+
+def _amount(a: Analysis, scenario: str, metric: str, who: bool = False) -> str:
+    """How much, in plain units: the % of the baseline where it is meaningful, else both means
+    (``who``: name the scenario, for a sentence about the baseline's lead)."""
+    row = a.table[(a.table["condition"] == scenario) & (a.table["metric"] == metric)].iloc[0]
+    base = a.table[(a.table["condition"] == a.baseline) & (a.table["metric"] == metric)].iloc[0]
+    name = f"{plain_scenario(scenario)} " if who else ""
+    if not math.isnan(row["rel"]):
+        return f"{name}{pct(row['rel'])}"
+    unit = info(metric).unit.split(" (")[0]
+    unit = "" if unit.startswith("score") else f" {unit}"
+    return f"{name}{fmt(row['mean'])} against {fmt(base['mean'])}{unit}"
+
+
+def _listed(a: Analysis, scenario: str, metrics: list[str], who: bool = False,
+            limit: int = 4) -> str:
+    items = [f"{plain_metric(m)} ({_amount(a, scenario, m, who)})" for m in metrics[:limit]]
+    if len(metrics) > limit:
+        items.append(f"{len(metrics) - limit} more")
+    return and_list(items)
+
+
+def brief_paragraph(a: Analysis, scenario: str) -> str:
+    """Who leads on what against the baseline, by how much, and from which week."""
+    name, base = plain_scenario(scenario), plain_scenario(a.baseline)
+    leads, trails, unclear = _verdicts(a, scenario)
+    parts = []
+    if leads:
+        parts.append(f"{name} leads {base} on {_listed(a, scenario, leads)}")
+    if trails:
+        parts.append(f"{base} leads on {_listed(a, scenario, trails, who=True)}")
+    if not parts:
+        parts.append(f"{name} and {base} cannot be told apart on any headline metric")
+    text = "; ".join(parts) + "."
+    if leads and trails:
+        text += f" So {name} trades {plain_metric(trails[0])} for {plain_metric(leads[0])}."
+    if unclear:
+        text += f" No clear difference in {and_list([plain_metric(m) for m in unclear])}."
+    late = []
+    for metric in (leads + trails)[:6]:
+        leader, other = (scenario, a.baseline) if metric in leads else (a.baseline, scenario)
+        week = lead_from_week(a.over_time, metric, leader, other)
+        if week is not None and week > max(5, a.experiment.steps // 10):
+            late.append(f"{plain_scenario(other)} leads on {plain_metric(metric)} for about the "
+                        f"first {week - 1} weeks, {plain_scenario(leader)} from week {week}")
+    if late:
+        text += " The lead changes over time: " + "; ".join(late) + "."
+    return text
+
+
+def brief_sentence(a: Analysis, scenario: str) -> str:
+    """One sentence for each further scenario: how many clear leads and trails, the largest."""
+    name, base = plain_scenario(scenario), plain_scenario(a.baseline)
+    leads, trails, unclear = _verdicts(a, scenario)
+    text = (f"Against {base}, {name} leads on {len(leads)} metrics and trails on {len(trails)} "
+            f"({len(unclear)} without a clear difference)")
+    largest = []
+    if leads:
+        largest.append(f"most on {plain_metric(leads[0])} ({_amount(a, scenario, leads[0])})")
+    if trails:
+        largest.append(f"it trails most on {plain_metric(trails[0])} "
+                       f"({_amount(a, scenario, trails[0])})")
+    return text + (": " + "; ".join(largest) if largest else "") + "."
+
+
+def _caveats(a: Analysis) -> list[str]:
+    """What the numbers do not cover: the reader's second screen."""
+    from coprosim.model import Params
+
+    sizes = population_sizes(a.experiment)
+    names = Params.field_names()
+    free = sum(Params.spec(n).get("source") == FREE for n in names)
+    people = ", ".join(str(n) for n in sizes)
+    return [
+        "## Caveats", "",
+        "- **What the intervals cover**: seed noise only, the spread between runs that differ "
+        "only in their random draws, with every parameter fixed. They say nothing about whether "
+        "the parameters are right.",
+        f"- **Calibration**: {calibration_status()}",
+        f"- **Population**: the results hold for {people} citizens. Size changes the network, the "
+        "volunteer cap and the load on staff, and with it who leads; a decision for a different "
+        "size needs its own run (set `n_citizens` in `[base]`, or sweep it).",
+        "- **Structural uncertainty**: "
+        f"{free} of the model's {len(names)} parameters are free (no study gives their value; "
+        "they sit inside plausible ranges). `coprosim map regimes_map` shows where each regime "
+        "leads across those ranges; `coprosim sensitivity` which parameters move a metric most; "
+        "the `null_*` and `neutral_*` presets show what remains when the regimes' distinguishing "
+        "mechanisms are switched off or their rules made equal.",
+        "- **What the model leaves out**: it is a stylised service of one organisation and its "
+        "citizens, with a budget held equal and rules that do not change during a run; no "
+        "politics, no other services, no change of staff numbers beyond replacing those who "
+        "leave. See docs/ODD.md (sections 1.1, 6 and 7).",
+        "",
+    ]
+
+
+def calibration_status(folder: Path = Path("results") / "calibration") -> str:
+    """How many of the literature's targets the default parameters meet, from the newest
+    ``coprosim calibrate`` result under ``folder`` (``fit.csv``), or how to find out."""
+    fits = sorted(folder.glob("*/fit.csv"), key=lambda p: p.stat().st_mtime) if folder.is_dir() else []
+    if fits:
+        try:
+            fit = pd.read_csv(fits[-1])
+            hits = int(fit["fit_at_defaults"].astype(bool).sum())
+            return (f"the default parameters meet {hits} of {len(fit)} targets from the "
+                    f"literature (`{fits[-1]}`; its report names the ones missed).")
+        except (OSError, KeyError, ValueError, pd.errors.ParserError):
+            pass
+    return ("not checked here: `coprosim calibrate calibration_targets` measures how many of the "
+            "literature's targets the default parameters meet (docs/ODD.md section 3.4 gives the "
+            "last result).")
+
+
 def _summary(a: Analysis) -> list[str]:
-    lines = ["## Summary", "", held_equal(a.experiment), ""]
+    lines = ["## Details by metric", "", held_equal(a.experiment), ""]
     dropped = dropped_line(a.experiment)
     if dropped:
         lines += [dropped, ""]
@@ -207,7 +388,7 @@ def summary_line(a: Analysis, metric: str) -> str:
     rows = a.table[a.table["metric"] == metric].set_index("condition")
     rows = rows.loc[[c for c in a.scenarios if c in rows.index]]
     better = info(metric).better
-    head = f"- **{metric}** ({info(metric).unit}; {direction(metric)}):"
+    head = f"- **{plain_metric(metric)}** (`{metric}`; {info(metric).unit}; {direction(metric)}):"
     order = (rows["mean"] * (better or 1)).sort_values(ascending=False, kind="stable").index.tolist()
     best = order[0]
     others = [c for c in a.scenarios if c != a.baseline]
@@ -380,10 +561,11 @@ def _axis_cell(result: dict | None, metric: str) -> str:
 def _design(a: Analysis) -> list[str]:
     experiment = a.experiment
     manifest = storage.read_manifest(a.out) or {}
-    n_citizens = {experiment.params_for(s).n_citizens for s in experiment.scenarios}
+    n_citizens = population_sizes(experiment)
     lines = [
         "", "## Design", "",
-        f"- Experiment file: `{experiment.path}`; results: `{a.out}/` (Parquet, one file per run).",
+        f"- Experiment file: `{experiment.path}`; results: `{a.out}/` (Parquet part files of many "
+        "runs each: `metrics/`, `runs/`, `agents/`; one row per run and week in `metrics/`).",
         f"- Scenarios: {', '.join(_scenario_label(s, v) for s, v in experiment.scenarios.items())}.",
         f"- {experiment.replications} replications x {experiment.steps} steps (weeks), "
         f"{', '.join(str(n) for n in sorted(n_citizens))} citizens; experiment seed "

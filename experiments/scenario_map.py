@@ -497,8 +497,11 @@ def _one_box(prim, x: pd.DataFrame, y: np.ndarray, min_coverage: float, mass_min
         return {"stats": _with_ci(whole), "limits": [], "why": "all" if k == n else "none"}
     # y is 0/1: any threshold in (0, 1] makes the 1s the cases of interest; a tiny one also makes
     # find_box keep the peeled box whatever its density (we choose from its trajectory below)
-    algorithm = prim.Prim(x, y, threshold=1e-9, mass_min=mass_min)
-    box = algorithm.find_box()
+    with warnings.catch_warnings():  # the Workbench's own pandas deprecations: not the user's
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        algorithm = prim.Prim(x, y, threshold=1e-9, mass_min=mass_min)
+        box = algorithm.find_box()
     trajectory = box.peeling_trajectory
     eligible = trajectory[trajectory["coverage"] >= min_coverage - 1e-12]
     best = eligible.sort_values(["density", "res_dim"], ascending=[False, True], kind="stable")

@@ -306,3 +306,52 @@ def along_axis(ends: pd.DataFrame, experiment: Experiment, scenario: str, metric
 
 def covers_zero(low: float, high: float) -> bool:
     return math.isnan(low) or math.isnan(high) or low <= 0 <= high
+
+
+def standardised_differences(table: pd.DataFrame, ends: pd.DataFrame, metrics: list[str],
+                             baseline: str) -> pd.DataFrame:
+    """Each condition's paired difference from the baseline on one scale for every metric.
+
+    ``d`` = mean paired difference / pooled sd of the two conditions' end values, sqrt((s_a^2 +
+    s_b^2) / 2) (Cohen's d_av: Lakens 2013), with the paired difference's 95% CI divided by the
+    same sd. ``toward_better`` multiplies by the metric's better direction, so a positive value
+    is better than the baseline whichever way the metric points (0 for a metric with no better
+    direction: kept as measured). NaN where both conditions have no spread (every run the same).
+    """
+    rows = []
+    spread = ends.groupby(["condition", "point"], observed=True)[metrics].std(ddof=1)
+    base = table[table["scenario"] == baseline].set_index(["point", "metric"])
+    for r in table[table["scenario"] != baseline].itertuples():
+        if r.metric not in metrics or (r.point, r.metric) not in base.index:
+            continue
+        base_condition = base.loc[(r.point, r.metric), "condition"]
+        s_a = spread.loc[(r.condition, r.point), r.metric]
+        s_b = spread.loc[(base_condition, r.point), r.metric]
+        sd = math.sqrt((s_a ** 2 + s_b ** 2) / 2)
+        noise = 1e-9 * max(1.0, abs(r.mean))
+        d, low, high = ((r.diff / sd, r.diff_ci_low / sd, r.diff_ci_high / sd)
+                        if sd > noise else (math.nan, math.nan, math.nan))
+        sign = info(r.metric).better or 1
+        lo, hi = sorted((sign * low, sign * high)) if not math.isnan(low) else (low, high)
+        rows.append({"condition": r.condition, "metric": r.metric, "sd": sd, "d": d,
+                     "d_ci_low": low, "d_ci_high": high, "toward_better": sign * d,
+                     "toward_better_low": lo, "toward_better_high": hi})
+    return pd.DataFrame(rows)
+
+
+def lead_from_week(over_time: pd.DataFrame, metric: str, leader: str, other: str,
+                   window: int = 9) -> int | None:
+    """The first week from which ``leader``'s mean stays ahead of ``other``'s to the end of the
+    run (better direction of the metric; higher for a metric with none), on a centred rolling
+    mean of ``window`` weeks (so a week of noise does not count as a change of lead). None if
+    ``leader`` is not ahead at the end; step 0 (the shared initial state) is left out."""
+    part = over_time[(over_time["metric"] == metric) & (over_time["step"] > 0)]
+    wide = part.pivot_table(index="step", columns="condition", values="mean", observed=True)
+    if leader not in wide or other not in wide:
+        return None
+    ahead = (info(metric).better or 1) * (wide[leader] - wide[other])
+    ahead = ahead.rolling(window, center=True, min_periods=1).mean()
+    if not ahead.iloc[-1] > 0:
+        return None
+    behind = ahead.index[ahead.to_numpy() <= 0]
+    return int(behind.max()) + 1 if len(behind) else int(ahead.index.min())

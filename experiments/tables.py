@@ -109,25 +109,67 @@ def wellbeing_by_quintile(experiment: Experiment, out: Path) -> pd.DataFrame | N
 
 
 def fmt(value: float) -> str:
-    """A number as the report prints it (4 significant digits)."""
+    """A number as the report prints it (3 significant digits)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    return f"{value:.4g}"
+    return f"{value:.3g}"
 
 
 def signed(value: float) -> str:
-    """A difference with its sign (4 significant digits)."""
+    """A difference with its sign (3 significant digits)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    return "0" if value == 0 else f"{value:+.4g}"
+    return "0" if value == 0 else f"{value:+.3g}"
 
 
 def pct(share: float) -> str:
-    """A share of the baseline as a signed percentage: +12.3%, -0.42%, +150%."""
+    """A share of the baseline as a signed percentage, 2 significant digits: +12%, -4.2%,
+    -0.0099%, +150%."""
     if share is None or math.isnan(share):
         return "n/a"
     value = 100 * share
-    return f"{value:+.0f}%" if abs(value) >= 100 else f"{value:+.3g}%"
+    return f"{value:+.0f}%" if abs(value) >= 10 else f"{value:+.2g}%"
+
+
+# Names a reader outside the project understands (the code names stay in the tables and CSVs).
+PLAIN_METRICS = {
+    "public_value": "public value", "emergent_value": "emergent value",
+    "participation_rate": "participation", "volunteers": "volunteers", "mean_trust": "trust",
+    "mean_efficacy": "citizens' sense of agency", "mean_wellbeing": "wellbeing",
+    "gini_wellbeing": "inequality of wellbeing", "equity_gap": "equity gap between top and bottom fifth",
+    "unmet_need": "unmet need", "hidden_need": "hidden need of those who stopped asking",
+    "staff_motivation": "staff motivation", "staff_turnover": "staff turnover",
+    "cost": "cost in paid staff hours", "value_per_cost": "value per staff hour",
+    "throughput": "cases closed", "innovations": "innovations",
+    "social_cost": "social cost with citizens' time", "waiting_time": "waiting time",
+    "value_destroyed": "value destroyed by co-destruction", "cost_per_need_met": "cost per need met",
+}
+PLAIN_SCENARIOS = {
+    "npm": "NPM", "coproduction": "co-production",
+    "coproduction_no_outreach": "co-production without outreach", "hybrid": "the hybrid",
+    "npm_with_volunteers": "NPM with volunteers", "null_npm": "the null model (NPM side)",
+    "null_coproduction": "the null model (co-production side)",
+    "neutral_npm": "neutral NPM", "neutral_coproduction": "neutral co-production",
+}
+
+
+def and_list(items: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def plain_metric(metric: str) -> str:
+    """A metric's name in plain words (``mean_trust`` -> ``trust``)."""
+    return PLAIN_METRICS.get(metric, metric.replace("_", " "))
+
+
+def plain_scenario(scenario: str) -> str:
+    """A scenario's name in plain words (``npm_with_volunteers`` -> ``NPM with volunteers``)."""
+    if scenario in PLAIN_SCENARIOS:
+        return PLAIN_SCENARIOS[scenario]
+    words = [{"npm": "NPM", "coproduction": "co-production"}.get(w, w) for w in scenario.split("_")]
+    return " ".join(words)
 
 
 def short(value) -> str:
@@ -187,12 +229,13 @@ def headline_table(table: pd.DataFrame, experiment: Experiment, width: int = 6) 
     shown = conditions[:width]
     cells = {(r.condition, r.metric): rounded_interval(r.mean, r.ci_low, r.ci_high)
              for r in table.itertuples()}
-    col = max(14, *(len(c) for c in shown), *(len(v) for v in cells.values()))
+    width_of = {c: max(len(c), *(len(v) for (d, _), v in cells.items() if d == c)) for c in shown}
     lines = [f"End of run (mean of the last {experiment.analysis['end_share']:.0%} of steps), "
              f"mean [95% CI] over replications (the brief and details: report.md)",
-             f"{'metric':<20}" + "".join(f"{c:>{col + 2}}" for c in shown)]
+             f"{'metric':<20}" + "".join(f"{c:>{width_of[c] + 2}}" for c in shown)]
     for metric in dict.fromkeys(table["metric"]):
-        lines.append(f"{metric:<20}" + "".join(f"{cells.get((c, metric), ''):>{col + 2}}" for c in shown))
+        lines.append(f"{metric:<20}" + "".join(f"{cells.get((c, metric), ''):>{width_of[c] + 2}}"
+                                               for c in shown))
     if len(conditions) > width:
         lines.append(f"... and {len(conditions) - width} more conditions in the report")
     return "\n".join(lines)

@@ -106,7 +106,7 @@ def report(tmp_path_factory):
 
 
 def line_of(text: str, metric: str) -> str:
-    match = re.search(rf"^- \*\*{metric}\*\* .*$", text, flags=re.M)
+    match = re.search(rf"^- \*\*[^*]+\*\* \(`{metric}`;.*$", text, flags=re.M)
     assert match, f"no summary line for {metric}"
     return match.group(0)
 
@@ -117,7 +117,7 @@ def row(table, condition, metric):
 
 def test_summary_says_who_leads_by_how_much_with_the_ci(report):
     text, ends = report["text"], report["ends"]
-    summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    summary = text.split("## Details by metric", 1)[1].split("\n## ", 1)[0]
     line = line_of(summary, "public_value")
     d = ends["coproduction"]["public_value"] - ends["npm"]["public_value"]
     b = ends["npm"]["public_value"]
@@ -128,13 +128,13 @@ def test_summary_says_who_leads_by_how_much_with_the_ci(report):
     half = stats.t.ppf(0.975, REPS - 1) * math.sqrt(var)
     low, high = analysis.pct(r - half), analysis.pct(r + half)
     assert f"`coproduction` leads ({analysis.fmt(1.1)}), +10% [{low}, {high}] against `npm`" in line
-    assert "(need units per citizen per week; higher is better)" in line
+    assert "(`public_value`; need units per citizen per week; higher is better)" in line
 
 
 def test_no_clear_difference_when_the_ci_covers_zero(report):
     line = line_of(report["text"], "mean_trust")
     assert "No clear difference between `npm` and `coproduction` (means: `npm` 0.5;" in line
-    assert "(score 0-1; higher is better)" in line
+    assert "score 0-1; higher is better)" in line
     trust = row(report["table"], "coproduction", "mean_trust")
     assert trust["diff_ci_low"] < 0 < trust["diff_ci_high"]
     assert "leads" not in line
@@ -148,7 +148,7 @@ def test_units_and_directions_of_every_metric(report):
                    "volunteers", "equity_gap", "cost"):
         unit = METRIC_INFO[metric].unit
         words = {1: "higher is better", -1: "lower is better", 0: "neither direction is better"}
-        assert f"**{metric}** ({unit}; {words[METRIC_INFO[metric].better]})" in text, metric
+        assert f"(`{metric}`; {unit}; {words[METRIC_INFO[metric].better]})" in text, metric
     assert "| cost_per_need_met (staff hours per need unit met; ↓ better) |" in text
 
 
@@ -231,7 +231,7 @@ def test_fallback_converter_without_the_markdown_package(report, monkeypatch):
 
     monkeypatch.setitem(sys.modules, "markdown", None)  # import markdown -> ImportError
     page = markdown_to_html(report["text"], report["out"])
-    assert "<h2>Summary</h2>" in page and "<th>metric</th>" in page
+    assert "<h2>Brief</h2>" in page and "<th>metric</th>" in page
     assert page.count("data:image/png;base64,") >= 3 and 'src="figures/' not in page
     assert "<strong>public_value</strong>" in page and "<code>npm</code>" in page
     small = convert("# T\n\n- a **b**\n  - c\n\n| x | y |\n|---|---|\n| 1 | `2` |\n\ntext *it*")
@@ -350,3 +350,82 @@ def test_terminal_table_shows_the_bounded_interval_rounded_to_its_precision():
     assert rounded_interval(mean, low, high) in text and "0.5 (every run)" in text
     assert rounded_interval(0.3312, 0.3289, 0.3335) == "0.3312 [0.3289, 0.3335]"
     assert rounded_interval(312.4, 288.1, 336.7) == "312 [288, 337]"
+
+
+def brief_of(text: str) -> str:
+    return text.split("## Brief", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_brief_comes_first_in_plain_words(report):
+    """The first screen: a paragraph naming who leads on what, by how much, in plain names (no
+    code names) and two or three significant figures; then the forest plot; then Caveats."""
+    text = report["text"]
+    assert text.index("## Brief") < text.index("## Caveats") < text.index("## Details by metric")
+    assert text.index("## Brief") < 300, "the brief is not on the first screen"
+    brief = brief_of(text)
+    paragraph = brief.strip().split("\n")[0]
+    assert "co-production leads NPM on " in paragraph and "public value (+10%)" in paragraph
+    assert "equity gap between top and bottom fifth (0.03 against 0.05 wellbeing points)" \
+        in paragraph, "lower is better: co-production's smaller gap is a lead"
+    assert "NPM leads on" not in paragraph, paragraph
+    assert "_" not in paragraph and "`" not in paragraph, "code names in the brief"
+    for number in re.findall(r"\d+\.\d+|\d+", paragraph):
+        digits = number.replace(".", "").lstrip("0")
+        assert len(digits) <= 3 or number in ("20",), number  # weeks and counts are whole numbers
+    assert "No clear difference in trust" in paragraph
+    assert "figures/differences.png" in brief
+
+
+def test_caveats_name_what_the_intervals_do_not_cover(report):
+    caveats = report["text"].split("## Caveats", 1)[1].split("\n## ", 1)[0]
+    for needed in ("seed noise only", "**Calibration**", "200 citizens", "coprosim map",
+                   "**What the model leaves out**", "free"):
+        assert needed in caveats, needed
+
+
+def test_design_section_describes_part_files(report):
+    design = report["text"].split("## Design", 1)[1].split("\n## ", 1)[0]
+    assert "part files" in design and "one file per run" not in design
+
+
+def test_forest_plot_covers_every_headline_metric_turned_toward_better(report):
+    """Every headline metric is on the one scale (standardised), and the sign is turned so that
+    positive is better: equity gap (lower is better) falls in co-production, so it is positive."""
+    from coprosim.experiments.statistics import standardised_differences
+
+    table, ends = report["table"], report["ends"]
+    frame = []
+    for scenario, values in ends.items():
+        for r in range(REPS):
+            frame.append({"condition": scenario, "scenario": scenario, "point": 0, "replication": r,
+                          **{m: float(v[r]) for m, v in values.items()}})
+    frame = pd.DataFrame(frame)
+    metrics = [m for m in dict.fromkeys(table["metric"]) if m in frame]
+    scaled = standardised_differences(table, frame, metrics, "npm").set_index("metric")
+    assert set(scaled.index) == set(metrics)
+    gap = scaled.loc["equity_gap"]
+    d = ends["coproduction"]["equity_gap"] - ends["npm"]["equity_gap"]
+    sd = math.sqrt((ends["coproduction"]["equity_gap"].var(ddof=1)
+                    + ends["npm"]["equity_gap"].var(ddof=1)) / 2)
+    assert gap["d"] == pytest.approx(d.mean() / sd, rel=1e-12) and gap["toward_better"] > 0
+    assert gap["toward_better_low"] <= gap["toward_better"] <= gap["toward_better_high"]
+    value = scaled.loc["public_value"]
+    assert value["toward_better"] == pytest.approx(value["d"]) and value["d"] > 0
+    assert math.isnan(scaled.loc["hours_dialogue", "d"]) or scaled.loc["hours_dialogue", "sd"] > 0
+    assert (report["out"] / "figures" / "differences.png").is_file()
+
+
+def test_lead_from_week_finds_when_the_lead_changes():
+    """A metric on which B leads until week 30 and A after: the lead is A's from week 31."""
+    from coprosim.experiments.statistics import lead_from_week
+
+    steps = np.arange(0, 101)
+    rows = [{"condition": "a", "step": t, "metric": "public_value", "mean": 0.02 * t - 0.005}
+            for t in steps]
+    rows += [{"condition": "b", "step": t, "metric": "public_value", "mean": 0.6 + 0.0 * t}
+             for t in steps]
+    over_time = pd.DataFrame(rows)
+    assert lead_from_week(over_time, "public_value", "a", "b") == 31
+    assert lead_from_week(over_time, "public_value", "b", "a") is None
+    lower = over_time.assign(metric="waiting_time")  # lower is better: b leads from week 31
+    assert lead_from_week(lower, "waiting_time", "b", "a") == 31

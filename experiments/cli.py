@@ -88,6 +88,10 @@ def _add_run_options(parser) -> None:
                         help="override the file's replications (part of the results' identity)")
     parser.add_argument("--steps", type=_count("--steps"), default=None,
                         help="override the file's steps (part of the results' identity)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the results in the folder (what happens anyway; with "
+                             "--resume, a folder with nothing to resume is an error). More "
+                             "--replications than on disk adds only the new seeds")
     parser.add_argument("--force", action="store_true",
                         help="discard results of a different experiment in the results folder")
     parser.add_argument("--dask", metavar="ADDRESS", default=None,
@@ -133,7 +137,7 @@ def _load(args):
 
 def _executor_options(args) -> dict:
     options = {"workers": args.workers, "force": args.force, "dask": args.dask,
-               "progress": args.progress}
+               "progress": args.progress, "resume": args.resume}
     if args.dask_wait is not None:
         options["dask_wait"] = args.dask_wait
     return options
@@ -161,6 +165,10 @@ def _say_interrupted(out: Path) -> None:
 def _say_counts(runs) -> None:
     counts = runs["status"].value_counts()
     out = runs.attrs["out"]
+    extended = runs.attrs.get("extended_from")
+    if extended:
+        print(f"replications raised from {extended}: the runs on disk are kept (same seeds, "
+              "still paired); only the new replications ran")
     print(f"{len(runs)} runs: {counts.get('done', 0)} run now, {counts.get('skipped', 0)} already "
           f"on disk, {counts.get('failed', 0)} failed; results in {out}/")
     if counts.get("failed", 0):

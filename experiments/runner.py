@@ -44,6 +44,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 import traceback
 from collections import deque
 from collections.abc import Callable
@@ -504,7 +505,7 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
                    force: bool = False, dask: str | None = None, progress: bool | None = None,
                    on_result: Callable[[int, Any], None] | None = None,
                    dask_wait: float = DASK_WAIT_SECONDS, runs_per_file: int | None = None,
-                   flush_seconds: float = FLUSH_SECONDS) -> pd.DataFrame:
+                   flush_seconds: float = FLUSH_SECONDS, resume: bool = False) -> pd.DataFrame:
     """Run the experiment's missing runs in parallel; results stream to ``out``.
 
     Args:
@@ -523,6 +524,9 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
             ``FILES_PER_SWEEP`` files for the sweep, at most ``MAX_RUNS_PER_FILE`` runs each).
         flush_seconds: the longest a finished run waits in the buffer before it is written (a
             killed sweep loses at most this much work, or ``runs_per_file`` runs).
+        resume: insist on continuing what ``out`` holds (an error if it holds nothing). Resuming
+            is what happens anyway when ``out`` holds this experiment; more replications than the
+            results on disk extend them (see ``extends``), so ``--resume`` never discards.
 
     Returns:
         One row per run: scenario, point, replication, seed, sweep parameters, run_id and status
@@ -539,6 +543,12 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
     """
     out = Path(out) if out is not None else Path("results") / experiment.name
     _check_buffering(runs_per_file, flush_seconds)
+    if resume and force:
+        raise ExperimentError("--resume and --force: choose one (--force discards what --resume "
+                              "would continue)")
+    if resume and storage.read_manifest(out) is None and not storage.completed_runs(out):
+        raise ExperimentError(f"{out}: nothing to resume (no results there); run without "
+                              "--resume to start")
     runs = experiment.runs()
     manifest = _prepare(experiment, out, force)
     finished = storage.completed_runs(out)
@@ -577,7 +587,9 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
             executor.close(cancel=ending != "normal")
         if ending != "infrastructure error":
             _finish(out, manifest, runs, ending)
-    return _status_frame(runs, status, out, ending == "interrupted")
+    frame = _status_frame(runs, status, out, ending == "interrupted")
+    frame.attrs["extended_from"] = manifest.get("extended_from")
+    return frame
 
 
 def _check_buffering(runs_per_file, flush_seconds) -> None:
@@ -605,6 +617,9 @@ def _prepare(experiment: Experiment, out: Path, force: bool) -> dict[str, Any]:
     has_runs = bool(storage.completed_runs(out) or storage.failed_runs(out))
     different = (previous is None and has_runs
                  or previous is not None and previous.get("fingerprint") != fingerprint)
+    extended = different and not force and extends(previous, experiment)
+    if extended:
+        different = False
     if different:
         if not force:
             raise ExperimentError(f"{out}: holds results of a different experiment "
@@ -655,8 +670,35 @@ def _prepare(experiment: Experiment, out: Path, force: bool) -> dict[str, Any]:
                  "cpus": os.cpu_count()},
         "experiment_file_text": experiment.text,
     }
+    if extended:
+        manifest["extended_from"] = previous["replications"]
     storage.write_manifest(out, manifest)
     return manifest
+
+
+def extends(previous: dict | None, experiment: Experiment) -> bool:
+    """True when ``experiment`` is the previous one with more replications, and nothing else
+    changed (file apart from its replications, steps, resolved parameters, sweep points, design,
+    model code): the runs on disk are then runs of this experiment too. Replication r's seed is
+    child r of ``SeedSequence(seed)`` however many children there are, so the finished runs keep
+    their seeds and their pairs; only the new replications run."""
+    if not previous or previous.get("unreadable") or "experiment_file_text" not in previous:
+        return False
+    old = previous.get("replications")
+    if not isinstance(old, int) or not old < experiment.replications:
+        return False
+    try:
+        before, now = tomllib.loads(previous["experiment_file_text"]), tomllib.loads(experiment.text)
+    except tomllib.TOMLDecodeError:
+        return False
+    for data in (before, now):
+        data.get("experiment", {}).pop("replications", None)
+    return (before == now and previous.get("steps") == experiment.steps
+            and previous.get("resolved_parameters") == json.loads(json.dumps(experiment.resolved(), default=str))
+            and previous.get("sweep_points") == json.loads(json.dumps(
+                list(experiment.points) if experiment.axes else [], default=str))
+            and previous.get("design") == experiment.tag
+            and previous.get("model_hash") == provenance.model_hash())
 
 
 def _what_changed(previous: dict | None, experiment: Experiment) -> str:

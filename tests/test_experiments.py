@@ -404,6 +404,39 @@ def test_resume_refuses_changed_file_without_force(tmp_path):
     assert len(params) == 4 * 11
 
 
+def test_more_replications_add_only_the_new_seeds_and_resume_is_one_word(tmp_path):
+    """--resume is accepted by sweep (an error where there is nothing to resume); raising the
+    replications (on the command line or in the file) keeps the runs on disk and runs only the
+    new seeds; the result equals a sweep made at the larger size in one go (pairs kept)."""
+    path = write_experiment(tmp_path, replications=2, steps=8, period=0)
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    nothing = coprosim("sweep", str(path), "--out", str(out), "--resume")
+    assert nothing.returncode == 2 and "nothing to resume" in nothing.stderr
+    assert len(nothing.stderr.strip().splitlines()) == 1
+    assert coprosim("sweep", str(path), "--out", str(out), "--workers", "2").returncode == 0
+    resumed = coprosim("sweep", str(path), "--out", str(out), "--resume")
+    assert resumed.returncode == 0 and "0 run now, 4 already on disk" in resumed.stdout
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "metrics").glob("*.parquet")}
+
+    more = coprosim("sweep", str(path), "--out", str(out), "--replications", "3", "--resume")
+    assert more.returncode == 0, more.stderr
+    assert "2 run now, 4 already on disk" in more.stdout and "raised from 2" in more.stdout
+    after = {p.name: p.stat().st_mtime_ns for p in (out / "metrics").glob("*.parquet")}
+    assert all(after[name] == stamp for name, stamp in before.items()), "old parts rewritten"
+
+    path.write_text(path.read_text().replace("replications = 2", "replications = 4"))
+    in_file = coprosim("sweep", str(path), "--out", str(out), "--workers", "2")
+    assert in_file.returncode == 0 and "2 run now, 6 already on disk" in in_file.stdout
+    assert coprosim("sweep", str(path), "--out", str(fresh), "--workers", "2").returncode == 0
+    extended, whole = load_results(out), load_results(fresh)
+    pd.testing.assert_frame_equal(extended, whole)
+    seeds = extended.groupby(["replication", "scenario"])["seed"].first().unstack()
+    assert (seeds["npm"] == seeds["coproduction"]).all() and seeds["npm"].is_unique
+
+    fewer = coprosim("sweep", str(path), "--out", str(out), "--replications", "3")
+    assert fewer.returncode == 2 and "replications 4 -> 3" in fewer.stderr
+
+
 # --- sweeps --------------------------------------------------------------------------------------
 def test_grid_and_latin_hypercube_points(tmp_path):
     """The grid is full-factorial; the Latin hypercube puts one sample in each of n strata."""

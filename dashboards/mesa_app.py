@@ -10,9 +10,11 @@ matplotlib. The teaching dashboard (``dashboards/app.py``) stays the main page: 
 regimes from one seed, validates a typed seed and shows a failing step as a message, which
 SolaraViz does not do.
 
-How the inputs reach the model: on Reset, SolaraViz calls ``CoproductionModel(**values)``. The
-scenario select sets the preset (its regime rules); the sliders are the parameters that no preset
-sets (population, inequality, ...), so a slider never silently overrides the scenario's rules.
+How the inputs reach the model: on Reset, SolaraViz calls ``MesaPageModel(**values)``. The
+scenario select (input ``preset``) sets the preset (its regime rules); the sliders are the parameters
+that no preset sets (population, inequality, ...), so a slider never silently overrides the
+scenario's rules. The select is not called ``scenario``: on Mesa 3.5+ SolaraViz's Reset always
+passes ``scenario=`` a Mesa ``Scenario`` of its own, which would replace the page's choice.
 Their ranges and defaults come from ``Params.spec`` (via ``dashboards.settings``), so a slider
 cannot produce a value the model refuses. Changes take effect when Reset is pressed. A bad
 seed does not reach the model: the run starts with the default seed and the page says so (Mesa
@@ -71,8 +73,8 @@ def preset_parameters() -> set[str]:
 def model_params() -> dict:
     """SolaraViz ``model_params``: scenario select, seed, and one slider per shared parameter."""
     params: dict = {
-        "scenario": {"type": "Select", "value": DEFAULT_SCENARIO, "values": list(PRESETS),
-                     "label": "Scenario (sets the regime rules)"},
+        "preset": {"type": "Select", "value": DEFAULT_SCENARIO, "values": list(PRESETS),
+                   "label": "Scenario (sets the regime rules)"},
         "seed": {"type": "InputText", "value": str(DEFAULT_SEED), "label": "Seed (whole number)"},
     }
     by_preset = preset_parameters()
@@ -97,9 +99,16 @@ class MesaPageModel(CoproductionModel):
 
     A seed that is not a whole number in range does not raise (which would put a traceback in
     the page): the run uses the default seed and ``input_error`` says why, for the page to show.
+
+    ``preset`` is the page's scenario select. ``scenario`` is accepted as the model's own keyword
+    for a preset name (``CoproductionModel(scenario="npm")``); on Mesa 3.5+ SolaraViz's Reset
+    passes a Mesa ``Scenario`` there, rebuilt from the model's (which holds only its ``rng``):
+    the page's own inputs decide the run, so that one is not used.
     """
 
-    def __init__(self, scenario: str = DEFAULT_SCENARIO, seed=DEFAULT_SEED, **kwargs):
+    def __init__(self, preset: str = DEFAULT_SCENARIO, seed=DEFAULT_SEED, scenario=None,
+                 **kwargs):
+        scenario = scenario if isinstance(scenario, str) else preset
         self.input_error = None
         try:
             seed = parse_seed(str(seed))
@@ -184,7 +193,7 @@ MODEL_PARAMS = model_params()
 
 def make_model() -> MesaPageModel:
     """The model the page starts with: the same as the inputs' starting values."""
-    return MesaPageModel(scenario=DEFAULT_SCENARIO, seed=str(DEFAULT_SEED))
+    return MesaPageModel(preset=DEFAULT_SCENARIO, seed=str(DEFAULT_SEED))
 
 
 @solara.component

@@ -199,6 +199,7 @@ class CoproductionModel(mesa.Model):
         self._staff_week(week)               # 8 motivation, burnout, training, turnover
         self._volunteer_week(week)           # 8 volunteers' motivation, churn, recruitment
         self._measure(week)                  #   metrics and the hours ledger
+        self.last_week = week  # the week's state, for inspection (role-play, tests)
         self.datacollector.collect(self)
         self._sample_agents()
 
@@ -711,7 +712,6 @@ class CoproductionModel(mesa.Model):
         prevented = float(week.avoided.sum()) / n
         emergent = float(week.innovated.sum()) / n + community_help + prevented - destroyed
         public_value = in_encounters + community_help + prevented - destroyed
-        took_part = week.took_part
         d = week.durations
         held = served.nonzero()[0]
         citizen_hours = float(((d.service[held] + d.dialogue[held])
@@ -746,7 +746,7 @@ class CoproductionModel(mesa.Model):
             "need_stock": float(c["need"].sum()) / n,
             "invitation_practised": mean(week.invited[held]) if held.size else 0.0,
             "staff_invitation": mean(s["invitation"]),
-            "participation_clustering": participation.clustering(self.adjacency, took_part,
+            "participation_clustering": participation.clustering(self.adjacency, c["engaged"],
                                                                  self._degree),
             "community_capacity": mean(week.community_capacity),
             "citizen_skill": mean(c["skill"]),

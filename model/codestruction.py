@@ -1,9 +1,9 @@
 """How co-production fails (ODD 2.11): co-destruction of value and diffuse accountability.
 
 A co-creating encounter can leave the citizen worse off (need up, trust down) when facilitation is
-poor, trust is low and the citizen's competence does not fit what is asked (Järvi, Kähkönen &
-Torvinen 2018; Engen et al. 2021; Williams et al. 2016). The chance is a product of those three
-gaps and of how far the citizen took part: a passive encounter cannot be co-destroyed. When many
+poor, trust is low or the citizen's competence does not fit what is asked (Järvi, Kähkönen &
+Torvinen 2018; Engen et al. 2021; Williams et al. 2016). The chance grows with the mean of those
+three gaps and with how far the citizen took part: a passive encounter cannot be co-destroyed. When many
 share a task, a failure is noticed and corrected less often (diffuse accountability).
 """
 
@@ -13,8 +13,14 @@ import numpy as np
 
 
 def codestruction_chance(practised, staff_skill, trust, citizen_skill, p_codestruction):
-    """Chance an encounter goes wrong: falls with staff skill, the citizen's trust and skill (fit)."""
-    return p_codestruction * practised * (1.0 - staff_skill) * (1.0 - trust) * (1.0 - citizen_skill)
+    """Chance an encounter goes wrong: ``p_codestruction`` times how far the citizen took part,
+    times the mean of three gaps: the staff member's facilitation skill, the citizen's trust, and
+    the citizen's skill (fit). Any one gap can make an encounter go wrong (Järvi, Kähkönen &
+    Torvinen 2018 list such reasons side by side: missing skill, missing trust, mismatched
+    expectations), so the gaps add rather than multiply; a passive encounter cannot be
+    co-destroyed."""
+    gaps = ((1.0 - staff_skill) + (1.0 - trust) + (1.0 - citizen_skill)) / 3.0
+    return p_codestruction * practised * gaps
 
 
 def noticed_chance(actors, accountability_diffusion):

@@ -37,7 +37,7 @@ METRICS: dict[str, str] = {
     "need_stock": "Unmet need of all citizens at the end of the step, per citizen.",
     "invitation_practised": "Mean share of citizens' input the staff member invited, over the encounters held this step (voice).",
     "staff_invitation": "Mean of staff's learned invitation of citizens' input, in [0, 1].",
-    "participation_clustering": "Mean share of participants' neighbours who took part, over the share of all citizens who took part (1: as by chance).",
+    "participation_clustering": "Mean share of engaged citizens' neighbours who are engaged (took part at their last request), over the share of all citizens who are (1: as by chance).",
     "community_capacity": "Mean chance that help reaches a citizen along at least one tie, in [0, 1].",
     "citizen_skill": "Mean co-production skill of citizens, in [0, 1].",
 }

@@ -44,6 +44,25 @@ from .rules import ModeRules
 from .streams import Streams
 from .week import Durations, Week
 
+# Citizens' starting state (set-up only; docs/ODD.md 1.2). Named constants rather than parameters:
+# each week's learning moves these states within a few dozen weeks, and the runs the metrics are
+# read from (the last 50 of 150-200 weeks) no longer depend on them (checked in
+# tests/test_behaviour.py::test_results_forget_the_starting_dispositions).
+TRAIT_NOISE = 0.05  # sd of person-to-person variation in starting trust, efficacy and skill
+# Trust rises with resources; 0.25 per unit of resources puts the top resource quintile about 0.11
+# above the bottom one, close to the 12-point income gap in trust (OECD 2021).
+TRUST_RESOURCE_SLOPE = 0.25
+START_EFFICACY = (0.2, 0.5)  # intercept and slope on resources: efficacy rises with resources
+START_SKILL = (0.1, 0.2)  # intercept and slope on resources: co-production skill
+START_HABIT_SLOPE = 0.3  # a habit of taking part, rising with resources (BLS 2010: direction)
+START_EXPECTED_BENEFIT = 0.3  # benefit expected of taking part before any experience
+# Routine skill and process improvements never save more than 90% of a simple case's time.
+MAX_ROUTINE_SAVING = 0.9
+# Outreach contacts group members whose need is above this share of the threshold for asking.
+OUTREACH_NEED_SHARE = 0.5
+# Workload a team without hours for encounters feels (the cap of ``staff.update_burnout``).
+NO_HOURS_WORKLOAD = 3.0
+
 CUSTOMER, COCREATING = 0, 1  # the two modes, in the order of each rule pair (``rules``)
 
 
@@ -126,9 +145,10 @@ class CoproductionModel(mesa.Model):
         raw = (self.streams["resources"].lognormal(0.0, p.resource_inequality, n)
                if p.resource_inequality > 0 else np.ones(n))
         resources = raw / (raw + 1.0)
-        noise = self.streams["traits"].normal(0.0, 0.05, (3, n))
+        noise = self.streams["traits"].normal(0.0, TRAIT_NOISE, (3, n))
         # about 0.33-0.35 among the fewest resources against 0.52 among the most (OECD 2024)
-        trust0 = np.clip(p.trust_level + 0.25 * (resources - resources.mean()) + noise[0], 0.0, 1.0)
+        trust0 = np.clip(p.trust_level + TRUST_RESOURCE_SLOPE * (resources - resources.mean())
+                         + noise[0], 0.0, 1.0)
         self.citizen_state = {
             "resources": resources,
             "need": np.zeros(n),
@@ -136,10 +156,10 @@ class CoproductionModel(mesa.Model):
             "wellbeing": np.ones(n),
             "trust": trust0,
             "trust_baseline": trust0.copy(),
-            "efficacy": np.clip(0.2 + 0.5 * resources + noise[1], 0.0, 1.0),
-            "skill": np.clip(0.1 + 0.2 * resources + noise[2], 0.0, 1.0),
-            "habit": 0.3 * resources,
-            "expected_benefit": np.full(n, 0.3),
+            "efficacy": np.clip(START_EFFICACY[0] + START_EFFICACY[1] * resources + noise[1], 0.0, 1.0),
+            "skill": np.clip(START_SKILL[0] + START_SKILL[1] * resources + noise[2], 0.0, 1.0),
+            "habit": START_HABIT_SLOPE * resources,
+            "expected_benefit": np.full(n, START_EXPECTED_BENEFIT),
             "innovation_gain": np.zeros(n),
             "fatigue": np.zeros(n),
             "waiting": np.zeros(n),
@@ -230,7 +250,11 @@ class CoproductionModel(mesa.Model):
         return np.where(mode, cocreating, customer)
 
     def _needs_arise(self, week) -> None:
-        """New needs, less those community capacity prevents; self-help with community help."""
+        """New needs, less those community capacity prevents; self-help with community help.
+
+        Reads: draws shock, size, wicked; citizens' skill, habit, resources, innovation_gain; the
+        network. Writes: citizens' need and wicked_need; the week's community_capacity, avoided,
+        new_need, self_help, communal."""
         p, c = self.params, self.citizen_state
         capacity = emergence.community_capacity(self.adjacency, c["skill"], c["habit"], p.tie_help)
         week.community_capacity = capacity
@@ -270,7 +294,7 @@ class CoproductionModel(mesa.Model):
             p, c = self.params, self.citizen_state
             wicked_fraction = np.divide(c["wicked_need"], c["need"], out=np.zeros_like(c["need"]),
                                         where=c["need"] > 0)
-            saving = np.minimum(0.9, p.routine_speedup * self.routine_skill + self.process_gain)
+            saving = np.minimum(MAX_ROUTINE_SAVING, p.routine_speedup * self.routine_skill + self.process_gain)
             pace = np.array([targets.effort(pr, p.target_effort_gain, p.target_effort_peak)
                              for pr in self.pressure])
             mode = week.cocreating.astype(np.int64)
@@ -296,7 +320,11 @@ class CoproductionModel(mesa.Model):
         return service + service * week.dialogue_rule[who] + service * week.audit_rule[who]
 
     def _ask_for_help(self, week) -> None:
-        """Withdrawn citizens sometimes return; outreach contacts the target group; who asks."""
+        """Withdrawn citizens sometimes return; outreach contacts the target group; who asks.
+
+        Reads: draw return, jitter; citizens' need, withdrawn, disappointments; outreach_group;
+        staff capacity. Writes: citizens' withdrawn, disappointments; the week's worked (programme
+        hours), capacity, encounter_hours, asking, reached (and the cached service times)."""
         p, c = self.params, self.citizen_state
         participation.return_unprompted(c["withdrawn"], c["disappointments"], week.draws["return"],
                                         p.p_return)
@@ -306,7 +334,8 @@ class CoproductionModel(mesa.Model):
         reached = np.empty(0, dtype=np.int64)
         if outreach_hours > 0:
             group = self._quintile_masks[self.outreach_group]
-            candidates = allocation.outreach_candidates(c["need"], group, p.need_threshold / 2)
+            candidates = allocation.outreach_candidates(c["need"], group,
+                                                        p.need_threshold * OUTREACH_NEED_SHARE)
             reached, _ = allocation.serve_in_order(candidates, c["need"][candidates],
                                                    self._longest_durations(week, candidates),
                                                    outreach_hours, week.draws["jitter"][candidates])
@@ -316,7 +345,11 @@ class CoproductionModel(mesa.Model):
         week.asking, week.reached = asking, reached
 
     def _decide_to_take_part(self, week) -> None:
-        """The choice to take part: expected benefit against the cost of time and fatigue."""
+        """The choice to take part: expected benefit (with engaged neighbours' reinforcement, a
+        complex contagion) against the cost of time and fatigue; a student's choice replaces it.
+
+        Reads: asking, reached, draw take_part; citizens' efficacy, trust, habit, expected_benefit,
+        resources, fatigue, engaged (of neighbours). Writes: the week's took_part and effort."""
         p, c = self.params, self.citizen_state
         asking = week.asking.nonzero()[0]  # only those who ask can take part
         support = np.zeros(p.n_citizens)
@@ -345,8 +378,13 @@ class CoproductionModel(mesa.Model):
 
         A case falls to the co-creating mode with probability ``coproduction_share``, and that mode
         gets that share of the hours, so both queues face the same ratio of demand to capacity.
-        When demand exceeds the hours, staff work overtime up to ``overtime_max``.
-        """
+        When demand exceeds the hours, staff work overtime up to ``overtime_max``. Each encounter
+        then falls to a staff member at random, in proportion to their paid hours.
+
+        Reads: asking, cocreating, reached, took_part, encounter_hours, capacity, draws jitter and
+        assignment; citizens' need, waiting, resources, efficacy; target pressure. Writes:
+        citizens' waiting; the week's durations, served, staff_of, overtime, demand, waited,
+        worked (encounter hours); the counts of the performance review."""
         p, c = self.params, self.citizen_state
         asking, cocreating, reached = week.asking, week.cocreating, week.reached
         d = week.durations = self._durations(week, week.took_part)
@@ -401,7 +439,11 @@ class CoproductionModel(mesa.Model):
 
     def _volunteers_join(self, week) -> None:
         """Volunteers join the encounters the programme asks them to, up to their hours (and beyond,
-        at a cost to their motivation, when the programme asks for more)."""
+        at a cost to their motivation, when the programme asks for more).
+
+        Reads: served, durations, draws volunteer_rota, volunteer_wanted, volunteer_order;
+        volunteers' skill. Writes: the week's volunteer_input, volunteer_of, volunteer_load,
+        volunteer_hours."""
         p, v = self.params, self.volunteer_state
         ids = np.fromiter(self.volunteers, dtype=np.int64, count=len(self.volunteers))
         ids = ids[np.argsort(week.draws["volunteer_rota"][ids], kind="stable")]  # this week's rota
@@ -498,7 +540,10 @@ class CoproductionModel(mesa.Model):
         week.harm = _spread(n, held, harm)
 
     def _experience(self, week) -> None:
-        """Learning by doing, pacification, habits, fatigue, and the benefit expected from taking part."""
+        """Learning by doing, pacification, habits, fatigue, and the benefit expected from taking part.
+
+        Reads: served, practised, relief, effort, took_part, asking. Writes: citizens' skill,
+        efficacy, habit, fatigue, expected_benefit, took_part, engaged."""
         p, c = self.params, self.citizen_state
         served, practised, relief = week.served, week.practised, week.relief
         learning.learn_by_doing(c["skill"], practised, p.learning_rate)
@@ -550,7 +595,10 @@ class CoproductionModel(mesa.Model):
                            float(((1.0 - taken_up) * relief_seen).sum()), float((1.0 - taken_up).sum()))
 
     def _update_trust(self, week) -> None:
-        """Trust after requests met or not, after failures and their spread; withdrawal."""
+        """Trust after requests met or not, after failures and their spread; withdrawal.
+
+        Reads: served, failed, asking, relief, practised; the network. Writes: citizens' trust,
+        efficacy, disappointments, withdrawn, wellbeing."""
         p, c = self.params, self.citizen_state
         served, failed = week.served, week.failed
         unmet = week.asking & ~served
@@ -569,7 +617,12 @@ class CoproductionModel(mesa.Model):
 
     def _review(self, week) -> None:
         """Every ``reflection_interval`` weeks: reflection cycles, performance reviews, and the
-        chance of a process improvement."""
+        chance of a process improvement.
+
+        Reads: review, served, durations, draw process_innovation; citizens' wellbeing; the
+        evidence and counts gathered since the last review. Writes: outreach_group, staff
+        coproduction_skill and invitation (reflection), target and pressure (performance review),
+        process_gain; resets the evidence and counts."""
         if not week.review:
             return
         p, s = self.params, self.staff_state
@@ -598,7 +651,10 @@ class CoproductionModel(mesa.Model):
         self._hours_since_review[:] = 0.0
 
     def _emerge(self, week) -> None:
-        """Encounters, in either mode, may innovate; innovations spread along the network."""
+        """Encounters, in either mode, may innovate; innovations spread along the network.
+
+        Reads: served, failed, diversity, took_part, draws innovation and spread; citizens' trust.
+        Writes: citizens' innovation_gain; the count of innovations."""
         p, c = self.params, self.citizen_state
         served = (week.served & ~week.failed).nonzero()[0]
         self.innovations += emergence.innovate(
@@ -609,11 +665,17 @@ class CoproductionModel(mesa.Model):
                                      p.innovation_spread, p.adoption_threshold)
 
     def _staff_week(self, week) -> None:
-        """Motivation, burnout, habits, routines, training and turnover; leavers are replaced."""
+        """Motivation, burnout, team culture and the mode's norm, routines, training and turnover;
+        leavers are replaced by novices.
+
+        Reads: demand, encounter_hours, capacity, worked, failed, draw staff_leave; target pressure.
+        Writes: staff hours_worked, burnout, motivation, invitation, coproduction_skill, tenure,
+        aspiration (novices); routine_skill; the week's hires."""
         p, s = self.params, self.staff_state
         m = len(self.staff_members)
         available = week.capacity
-        workload = week.demand / week.encounter_hours if week.encounter_hours > 0 else 3.0
+        workload = (week.demand / week.encounter_hours if week.encounter_hours > 0
+                    else NO_HOURS_WORKLOAD)
         s["hours_worked"] = s["capacity"] * (sum(week.worked.values()) / max(available, 1e-12))
         strain = p.role_strain * (1.0 - s["coproduction_skill"]) * np.count_nonzero(week.failed) / m
         staff.update_burnout(s["burnout"], workload, p.burnout_rate, p.burnout_recovery, strain)
@@ -641,7 +703,12 @@ class CoproductionModel(mesa.Model):
         week.hires = int(leavers.size)
 
     def _volunteer_week(self, week) -> None:
-        """Volunteers learn, lose heart when unused or overloaded, leave; engaged citizens join."""
+        """Volunteers learn, lose heart when unused or overloaded, leave; engaged citizens join,
+        asked by the programme or by a volunteer they know; a student's choice replaces theirs.
+
+        Reads: volunteer_of, volunteer_load, draws volunteer_churn, recruit, asked; citizens'
+        efficacy, resources, withdrawn, skill; the network. Writes: volunteers' active, motivation,
+        skill, tenure; the induction hours due next week."""
         p, c, v = self.params, self.citizen_state, self.volunteer_state
         used = np.zeros(p.n_citizens, dtype=bool)
         used[week.volunteer_of] = True

@@ -122,16 +122,16 @@ class Params:
     # --- rules of each mode (pairs: see MODE_RULES) -------------------------------------------------
     voice_bias: float = _spec(0.8, 0.0, 1.0, "weight", "Customer rule: weight of voice (resources x efficacy) in the queue; customers who press demands are served first (Lipsky 1980; Jakobsen & Andersen 2013).", group="customer rule", plausible=(0.3, 0.9))
     elite_capture: float = _spec(0.3, 0.0, 1.0, "weight", "Co-creating rule: weight of voice in the co-creating agenda; those who show up shape it (elite capture: Fung 2004; Roenning 2011).", group="co-creating rule", plausible=(0.0, 0.6))
-    customer_need_priority: float = _spec(0.0, 0.0, 1.0, "weight", "Customer rule: beside voice, queue by need (1) or by order of arrival (0): customers are served in turn (responsiveness, a claim of NPM: Hood 1991).", group="customer rule", source="free", plausible=(0.0, 0.5))
-    cocreating_need_priority: float = _spec(1.0, 0.0, 1.0, "weight", "Co-creating rule: beside voice, queue by need (1) or by order of arrival (0): the team starts from who needs most.", group="co-creating rule", plausible=(0.5, 1.0))
+    customer_need_priority: float = _spec(0.0, 0.0, 1.0, "weight", "Customer rule: beside voice, queue by need (1) or by order of arrival (0): customers are served in turn (responsiveness, a claim of NPM: Hood 1991).", group="customer rule", source="free", plausible=(0.0, 0.8))
+    cocreating_need_priority: float = _spec(1.0, 0.0, 1.0, "weight", "Co-creating rule: beside voice, queue by need (1) or by order of arrival (0): the team starts from who needs most.", group="co-creating rule", plausible=(0.3, 1.0))
     customer_invitation: float = _spec(0.3, 0.0, 1.0, "share", "Customer rule: how far the organisation expects staff to invite and use citizens' offered input in a standard service (scripts and standard forms leave some room: co-production is inherent in services, Parks et al. 1981; Osborne, Radnor & Strokosch 2016). An expectation: staff's own invitation learns from experience and is pulled toward it at norm_pull.", group="customer rule", plausible=(0.1, 0.7))
     cocreating_invitation: float = _spec(1.0, 0.0, 1.0, "share", "Co-creating rule: how far the organisation expects staff to invite and use citizens' offered input (a co-production mandate). An expectation, as the customer rule is; the ranges overlap because services of either kind vary in how far they ask for input.", group="co-creating rule", plausible=(0.5, 1.0))
-    customer_dialogue_overhead: float = _spec(0.0, 0.0, 5.0, "share", "Customer rule: extra staff time for dialogue when the citizen takes part.", group="customer rule", plausible=(0.0, 0.2))
-    dialogue_overhead: float = _spec(0.5, 0.0, 5.0, "share", "Co-creating rule: extra staff time for dialogue when the citizen takes part (transaction costs: Steen, Brandsen & Verschuere 2018).", group="co-creating rule", plausible=(0.2, 1.0))
+    customer_dialogue_overhead: float = _spec(0.0, 0.0, 5.0, "share", "Customer rule: extra staff time for dialogue when the citizen takes part.", group="customer rule", plausible=(0.0, 0.5))
+    dialogue_overhead: float = _spec(0.5, 0.0, 5.0, "share", "Co-creating rule: extra staff time for dialogue when the citizen takes part (transaction costs: Steen, Brandsen & Verschuere 2018).", group="co-creating rule", plausible=(0.1, 1.0))
     target_strength: float = _spec(0.5, 0.0, 1.0, "weight", "Customer rule: strength of performance targets on cases closed per hour (Bevan & Hood 2006).", group="customer rule", plausible=(0.2, 0.8))
     cocreating_target_strength: float = _spec(0.0, 0.0, 1.0, "weight", "Co-creating rule: strength of performance targets on cases closed per hour.", group="co-creating rule", plausible=(0.0, 0.3))
-    customer_reflection_learning: float = _spec(0.0, 0.0, 1.0, "share", "Customer rule: how far a review changes staff facilitation skill and habits (performance reviews look at the indicator, not at the encounter).", group="customer rule", plausible=(0.0, 0.05))
-    reflection_learning: float = _spec(0.15, 0.0, 1.0, "share", "Co-creating rule: how far a reflection cycle (action research) moves staff facilitation skill and habits, and redirects outreach (learning in organizations).", group="co-creating rule", plausible=(0.05, 0.3))
+    customer_reflection_learning: float = _spec(0.0, 0.0, 1.0, "share", "Customer rule: how far a review changes staff facilitation skill and habits (performance reviews look at the indicator, not at the encounter).", group="customer rule", plausible=(0.0, 0.15))
+    reflection_learning: float = _spec(0.15, 0.0, 1.0, "share", "Co-creating rule: how far a reflection cycle (action research) moves staff facilitation skill and habits, and redirects outreach (learning in organizations).", group="co-creating rule", plausible=(0.0, 0.3))
     routine_learning: float = _spec(0.02, 0.0, 1.0, "share/week", "Customer rule: weekly growth of routine skill on standardised work (learning curves: Argote & Epple 1990).", group="customer rule", source="Argote & Epple 1990 (direction); size free", plausible=(0.005, 0.05))
     cocreating_routine_learning: float = _spec(0.0, 0.0, 1.0, "share/week", "Co-creating rule: weekly growth of routine skill (tailored encounters are not standardised).", group="co-creating rule", plausible=(0.0, 0.01))
 
@@ -179,7 +179,7 @@ class Params:
     withdraw_trust: float = _spec(0.3, 0.0, 1.0, "trust", "Trust below which repeated disappointment leads to withdrawal.", group="citizens", plausible=(0.2, 0.4))
     p_return: float = _spec(0.01, 0.0, 1.0, "probability/week", "Weekly chance that a withdrawn citizen asks again unprompted.", group="citizens", plausible=(0.005, 0.03))
 
-    trust_level: float = _spec(0.4, 0.0, 1.0, "trust", "Mean trust in public institutions at the start and the level it reverts to (about 0.40: OECD 2024); citizens with more resources trust more.", group="citizens", source="OECD 2024", plausible=(0.25, 0.55))
+    trust_level: float = _spec(0.4, 0.0, 1.0, "trust", "Mean trust in public institutions at the start and the level it reverts to (about 0.40: OECD 2024); citizens with more resources trust more.", group="citizens", source="OECD 2024 (mean about 0.40; countries from about 0.2 to 0.65)", plausible=(0.2, 0.65))
 
     # --- co-destruction (Järvi, Kähkönen & Torvinen 2018; Engen et al. 2021) ----------------------------
     p_codestruction: float = _spec(0.3, 0.0, 1.0, "probability", "Chance an encounter in which the citizen takes part fully goes wrong, with untrained staff, no trust and no fit; it falls with staff skill, trust and the citizen's skill (co-destruction: Järvi, Kähkönen & Torvinen 2018; Engen et al. 2021).", group="co-destruction", source="Järvi et al. 2018; Engen et al. 2021 (mechanism); size free", plausible=(0.0, 0.6))
@@ -199,7 +199,7 @@ class Params:
     process_innovation_max: float = _spec(0.3, 0.0, 0.9, "share", "Most time process improvements can save.", group="emergence")
     spillover: float = _spec(0.5, 0.0, 5.0, "share", "Community capacity (help reaching a citizen along ties) adds to their self-help at this weight (collective co-production: Bovaird et al. 2015).", group="emergence", plausible=(0.0, 1.0))
     tie_help: float = _spec(0.2, 0.0, 1.0, "probability", "Chance a neighbour with full co-production skill and habit helps through one tie; community capacity is the chance that help reaches a citizen along at least one tie, so it grows with ties (social capital: Putnam 2000).", group="emergence", plausible=(0.05, 0.4))
-    adoption_threshold: int = _spec(2, 1, 5, "neighbours", "Neighbours who must hold a practice before a citizen adopts it: 1 a simple contagion, 2 or more a complex one (Centola & Macy 2007).", int, group="emergence", source="Centola & Macy 2007", plausible=(1, 3))
+    adoption_threshold: int = _spec(1, 1, 5, "neighbours", "Neighbours who must hold a practice before a citizen adopts it: 1 a simple contagion, 2 or more a complex one. A better practice is knowledge, which spreads as a simple contagion; costly behaviour such as taking part needs reinforcement (Centola & Macy 2007), see peer_threshold.", int, group="emergence", source="Centola & Macy 2007", plausible=(1, 2))
     prevention: float = _spec(0.3, 0.0, 1.0, "share", "Share by which full community capacity lowers the chance of a new need (prevention: need avoided is value).", group="emergence", plausible=(0.0, 0.5))
 
     # --- staff ---------------------------------------------------------------------------------------
@@ -211,13 +211,13 @@ class Params:
     quit_motivation: float = _spec(0.35, 0.0, 1.0, "motivation", "Motivation at which the chance of leaving reaches its full extra rate p_quit (it rises continuously as motivation falls below the baseline).", group="staff")
     p_quit: float = _spec(0.005, 0.0, 1.0, "probability/week", "Extra weekly chance of leaving of a fully demotivated or burnt-out staff member.", group="staff", plausible=(0.005, 0.02))
     p_staff_leave: float = _spec(0.002, 0.0, 1.0, "probability/week", "Weekly chance any staff member leaves for other reasons (about 10% a year, a typical public-sector separation rate).", group="staff", plausible=(0.001, 0.004))
-    initial_coproduction_skill: float = _spec(0.2, 0.0, 1.0, "skill", "Facilitation (co-production) skill of staff at the start and of novices.", group="staff", plausible=(0.1, 0.4))
+    initial_coproduction_skill: float = _spec(0.2, 0.0, 1.0, "skill", "Facilitation (co-production) skill of staff at the start and of novices.", group="staff", plausible=(0.05, 0.4))
     initial_invitation: float = _spec(0.3, 0.0, 1.0, "share", "How far staff invite citizens' input at the start, and novices when they arrive: teams start from a customer-service culture. After that each staff member's invitation is learned (docs/ODD.md 1.3, step 5b).", group="staff", plausible=(0.1, 0.5))
     invitation_learning: float = _spec(0.1, 0.0, 1.0, "share/week", "How fast a staff member's invitation follows the outcomes of their own encounters with invited input (reinforcement learning with an aspiration level: Bush & Mosteller 1955; Macy & Flache 2002).", group="staff", source="Bush & Mosteller 1955; Macy & Flache 2002 (form); size free", plausible=(0.02, 0.3))
     aspiration_memory: float = _spec(0.1, 0.0, 1.0, "share/week", "How fast a staff member's aspiration (the relief they expect of an encounter) follows the relief of their encounters (habituation).", group="staff", plausible=(0.02, 0.3))
     failure_aversion: float = _spec(2.0, 0.0, 5.0, "x a success", "Weight of an encounter that went wrong in a staff member's learning, against a success (losses weigh about twice as much as gains: Tversky & Kahneman 1992, lambda 2.25).", group="staff", source="Tversky & Kahneman 1992", plausible=(1.0, 3.0))
     team_influence: float = _spec(0.05, 0.0, 1.0, "share/week", "Weekly pull of each staff member's invitation toward the team's mean (team culture: mutual learning of individuals and the organisational code, March 1991).", group="staff", plausible=(0.0, 0.2))
-    norm_pull: float = _spec(0.02, 0.0, 1.0, "share/week", "Weekly pull of each staff member's invitation toward what the rule of their mode expects (discretion within rules: Lipsky 1980; Hupe & Hill 2007). 0: rules expect nothing staff feel.", group="staff", plausible=(0.0, 0.1))
+    norm_pull: float = _spec(0.01, 0.0, 1.0, "share/week", "Weekly pull of each staff member's invitation toward what the rule of their mode expects (discretion within rules: Lipsky 1980; Hupe & Hill 2007). 0: rules expect nothing staff feel.", group="staff", plausible=(0.0, 0.05))
     hiring_cost: float = _spec(400.0, 0.0, 10_000.0, "staff hours", "Cost of replacing a staff member: about 20% of a year's salary (Boushey & Glynn 2012), i.e. about 0.2 x 52 weeks x 37.5 hours.", group="staff", source="Boushey & Glynn 2012", plausible=(200.0, 600.0))
     overtime_max: float = _spec(0.1, 0.0, 1.0, "share of capacity", "Most overtime (or paid cover) staff work when demand exceeds their hours.", group="staff", plausible=(0.0, 0.2))
     overtime_premium: float = _spec(1.5, 1.0, 3.0, "x hourly pay", "Price of an overtime or cover hour relative to a regular hour (time and a half).", group="costs")
@@ -393,6 +393,7 @@ _NULL = {
     "substitution": 1.0, "staff_weight": 1.0, "wicked_penalty": 0.0, "withness": 0.0,
     "outreach_share": 0.0, "training_hours": 0.0, "volunteer_recruitment": 0.0,
     "p_codestruction": 0.0, "spillover": 0.0, "prevention": 0.0, "reflection_interval": 0,
+    "initial_invitation": 1.0, "invitation_learning": 0.0, "team_influence": 0.0, "norm_pull": 0.0,
 }
 
 # Pattern 17: both modes with the same rules (half-way between the two modes' defaults), every

@@ -33,14 +33,14 @@ def neighbour_share(adjacency, taking_part, degree=None):
     return np.divide(counts, degree, out=np.zeros_like(counts), where=degree > 0)
 
 
-def clustering(adjacency, took_part, degree) -> float:
-    """How far taking part clusters on the network: the mean share of participants' neighbours
-    who took part, over the share of all citizens who took part (1: no more than chance; above 1:
-    participants know participants). 0 when nobody took part."""
-    rate = np.count_nonzero(took_part) / took_part.size
+def clustering(adjacency, engaged, degree) -> float:
+    """How far taking part clusters on the network: the mean share of engaged citizens' neighbours
+    who are engaged (took part at their last request), over the share of all citizens who are
+    (1: no more than chance; above 1: participants know participants). 0 when nobody is."""
+    rate = np.count_nonzero(engaged) / engaged.size
     if rate == 0:
         return 0.0
-    shares = neighbour_share(adjacency, took_part, degree)[took_part]
+    shares = neighbour_share(adjacency, engaged, degree)[engaged]
     return float(shares.mean() / rate)
 
 

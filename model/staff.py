@@ -18,13 +18,17 @@ def update_motivation(motivation, pressure, baseline, recovery, crowding_out, bu
     np.clip(motivation, 0.0, 1.0, out=motivation)
 
 
+# Demand beyond three times the hours adds no more burnout: past that, work is simply not done.
+MAX_WORKLOAD = 3.0
+
+
 def update_burnout(burnout, workload, burnout_rate, burnout_recovery, strain=0.0):
     """Burnout grows with demand beyond capacity and with role strain; it heals otherwise.
 
     ``strain`` (per staff member) is the role strain of co-creating without skill and of failed
     encounters (Steen & Tuurnas 2018).
     """
-    excess = max(0.0, min(workload, 3.0) - 1.0)
+    excess = max(0.0, min(workload, MAX_WORKLOAD) - 1.0)
     burnout += (burnout_rate * excess + strain) * (1.0 - burnout) - burnout_recovery * burnout
     np.clip(burnout, 0.0, 1.0, out=burnout)
 

@@ -9,6 +9,12 @@ unmeasured value on wicked needs suffers (gaming).
 
 from __future__ import annotations
 
+# How pressure follows the gap: a shortfall of 50% doubles it (1 + 2 x 0.5). A shape constant of the
+# target loop; target_strength sets its level.
+GAP_SENSITIVITY = 2.0
+# Pace never falls below a tenth of normal, however extreme the pressure (the inverted U's floor).
+MIN_PACE = 0.1
+
 
 def review_target(target, achieved, stretch, ratchet):
     """Performance review: the first target is a stretch above what was achieved; a met one rises."""
@@ -27,7 +33,7 @@ def target_pressure(target, achieved, strength):
     if strength <= 0 or target is None or target <= 0:
         return 0.0
     gap = (target - achieved) / target
-    return float(min(1.0, max(0.0, strength * (1.0 + 2.0 * gap))))
+    return float(min(1.0, max(0.0, strength * (1.0 + GAP_SENSITIVITY * gap))))
 
 
 def effort(pressure, gain, peak):
@@ -36,4 +42,4 @@ def effort(pressure, gain, peak):
     1 without pressure, ``1 + gain`` at ``peak``, back to 1 at twice the peak and below 1 beyond.
     """
     x = pressure / peak
-    return max(0.1, 1.0 + gain * x * (2.0 - x))
+    return max(MIN_PACE, 1.0 + gain * x * (2.0 - x))

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+# Volunteers' motivation (shape constants of one mechanism, not parameters: together they say that a
+# volunteer used less than about one week in eight drifts below the level at which they leave, the
+# timescale volunteer_churn and volunteer_overload_strain act on). Each week motivation moves
+# MOTIVATION_RATE of the way toward 1 when used, toward IDLE_MOTIVATION when not.
+MOTIVATION_RATE = 0.1
+IDLE_MOTIVATION = 0.2
+QUIT_MOTIVATION = 0.3  # a volunteer whose motivation falls below this leaves
+
 
 def recruit(is_volunteer, efficacy, resources, withdrawn, draw, recruitment, engagement,
             max_share, work_for_more=1.0, asked_draw=None, volunteer_neighbours=None,
@@ -77,11 +85,12 @@ def after_week(motivation, skill, used, learning_rate, overload=0.0, overload_st
     is the load beyond the hours offered (0 when the programme asks no more than volunteers give).
     """
     skill[used] += learning_rate * (1.0 - skill[used])
-    motivation += 0.1 * (0.2 + 0.8 * used.astype(float) - motivation)
+    level = IDLE_MOTIVATION + (1.0 - IDLE_MOTIVATION) * used.astype(float)
+    motivation += MOTIVATION_RATE * (level - motivation)
     motivation -= overload_strain * overload * motivation * used
     np.clip(motivation, 0.0, 1.0, out=motivation)
 
 
 def volunteers_leaving(volunteer_ids, motivation, draw, churn):
     """Volunteers leave at a base rate, and for sure once demotivated."""
-    return volunteer_ids[(draw[volunteer_ids] < churn) | (motivation[volunteer_ids] < 0.3)]
+    return volunteer_ids[(draw[volunteer_ids] < churn) | (motivation[volunteer_ids] < QUIT_MOTIVATION)]

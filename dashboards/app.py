@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import importlib
 import sys
-import threading
 from pathlib import Path
 
 import solara
@@ -37,6 +36,7 @@ except ModuleNotFoundError:  # run from a plain checkout: make the repository im
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from coprosim.dashboards.components.base import div as _div
+from coprosim.dashboards.components.bridge import Bridge
 from coprosim.dashboards.components.charts import SimulationView
 from coprosim.dashboards.components.controls import TITLE, Controls  # noqa: F401
 from coprosim.dashboards.components.explain import ExplainView
@@ -104,7 +104,8 @@ def MainTabs(state: DashboardState):
     with solara.lab.Tabs(value=tab):
         with solara.lab.Tab("Simulation"):
             with _div("cp-tabbody"):
-                SimulationView(state.session, state.version, state.more)
+                SimulationView(state.session, state.version, state.more, state.sizes,
+                               state.key_measures())
         with solara.lab.Tab("Explain the ideas"):
             if tab.value == TABS["explain"]:
                 with _div("cp-tabbody", "height: calc(100vh - 50px)"):
@@ -129,28 +130,35 @@ def Dashboard(session_factory=Session, query: str | None = None, on_location=Non
     ``query`` is the address bar's query string (settings and week), ``on_location`` is called
     with a new one whenever the run's settings or paused week change."""
     state = use_dashboard_state(session_factory, query, on_location)
+    bridge = solara.use_memo(lambda: make_bridge(state), [])
     solara.Style(CSS)
-    with _div("cp-page"):
+    with _div("cp-page cp-present" if state.present.value else "cp-page"):
         with _div("cp-controls"):
             Controls(state)
         with _div("cp-main"):
             MainTabs(state)
+        solara.v.Html(tag="div", children=[bridge], style_="display: none")
+
+
+def make_bridge(state: DashboardState) -> Bridge:
+    """The page's browser side: keys go to ``state.on_key``, picture sizes to ``state.sizes``;
+    the state sets the address and full screen through it."""
+    bridge = Bridge(query=state.query(), fullscreen=False)
+    bridge.observe(lambda change: change["new"] and state.on_key(change["new"].split(":")[0]),
+                   "key")
+    bridge.observe(lambda change: state.sizes.set(dict(change["new"] or {})), "sizes")
+    state.bridge = bridge
+    return bridge
 
 
 @solara.component
 def Page():
-    """The dashboard with its settings from and to the address bar."""
+    """The dashboard with its settings from and to the address bar (the address is kept current
+    by the page's ``Bridge``, without a history entry per week)."""
     solara.Title("coprosim dashboard")
     router = solara.use_router()
     query = solara.use_memo(lambda: router.search or "", [])
-    lock = solara.use_memo(threading.Lock, [])
-
-    def on_location(new_query: str):
-        with lock:
-            if new_query != (router.search or ""):
-                router.push(f"{router.path or '/'}?{new_query}")
-
-    Dashboard(query=query, on_location=on_location)
+    Dashboard(query=query)
 
 
 @solara.component

@@ -86,8 +86,9 @@ KEY_CHARTS: list[ChartSpec] = [
               "Of the citizens in need this week (asking, or withdrawn with a need), "
               "the share who took part in their service.",
               (Line("participation_rate", "Participation"),), (0.0, 100.0), 100.0, True),
-    ChartSpec("emergent", "Emergent value",
-              "Need reduced this week by innovations nobody planned, per 1,000 citizens.",
+    ChartSpec("emergent", "Emergent value (per 1,000 citizens)",
+              "Need reduced by what nobody planned, minus need added when encounters went "
+              "wrong: below zero when more was destroyed.",
               (Line("emergent_value", "Emergent value"),), None, 1000.0),
     ChartSpec("wellbeing", "Wellbeing",
               "Mean wellbeing of all citizens (1 = no unmet need); the model's headline outcome.",
@@ -130,6 +131,10 @@ MORE_CHARTS: list[ChartSpec] = [
               "Paid staff hours and hiring per citizen this week; dashed: social cost, adding "
               "citizens' and volunteers' hours at a shadow price.",
               (Line("cost", "Cost"), Line("social_cost", "Social cost")), None),
+    ChartSpec("value_per_cost", "Value per paid hour",
+              "Public value divided by the paid cost (staff hours, overtime, hiring) this week: "
+              "the need reduced for each paid hour.",
+              (Line("value_per_cost", "Value per paid hour"),), None),
     ChartSpec("waiting", "Waiting time",
               "Mean weeks from asking for help to being served.",
               (Line("waiting_time", "Waiting time"),), None),

@@ -261,10 +261,11 @@ class NetworkPicture:
     (withdrawn citizens also as downward triangles), volunteers ringed in black, staff as squares
     in the middle shaded by motivation. The legend is HTML beside the picture."""
 
-    def __init__(self, model: CoproductionModel, size_px: int = 520):
+    def __init__(self, model: CoproductionModel, size_px: int = 520, ratio: float = 1.0):
         n, m = model.params.n_citizens, len(model.staff_members)
         size = size_px / DPI
-        self.fig = Figure(figsize=(size, size), dpi=DPI)
+        # drawn at the size it is shown (CSS pixels) times the screen's pixel ratio: sharp
+        self.fig = Figure(figsize=(size, size), dpi=DPI * ratio)
         self.fig.subplots_adjust(left=0.0, right=1.0, top=1.0, bottom=0.0)
         ax = self.ax = self.fig.add_subplot()
         ax.set_axis_off()
@@ -279,7 +280,8 @@ class NetworkPicture:
         segments = np.stack([pos[edges.row[keep]], pos[edges.col[keep]]], axis=1)
         ax.add_collection(LineCollection(segments, linewidths=0.4, colors="#c8c8c8", alpha=0.35,
                                          zorder=1))
-        dot = float(np.clip(30000 / n, 8, 120))
+        scale = (size_px / 520) ** 2  # marker areas were chosen for a 520-pixel picture
+        dot = float(np.clip(30000 / n, 8, 120)) * scale
         self.sizes = np.array([1.6, 1.0, 0.45, 2.2]) * dot  # taking part, asking, no need, withdrawn
         # One marker line per state (Agg stamps a line's one marker at every point, several
         # times faster than a scatter of per-point sizes and colours: 5,000 citizens in a few
@@ -298,7 +300,7 @@ class NetworkPicture:
                                   markeredgecolor="black", markeredgewidth=1.4, zorder=3)[0]
         self.positions = pos
         staff_pos = staff_layout(m)
-        self.staff = ax.scatter(staff_pos[:, 0], staff_pos[:, 1], c=np.ones(m), s=110, marker="s",
+        self.staff = ax.scatter(staff_pos[:, 0], staff_pos[:, 1], c=np.ones(m), s=110 * scale, marker="s",
                                 edgecolors="#333333", linewidths=0.6, cmap="Greens", vmin=0.0,
                                 vmax=1.0, zorder=3)
         order = [self.state_dots[s] for s in ("no need", "asking", "taking part")]
@@ -362,6 +364,7 @@ def metric_ranges(params: Params) -> dict[str, tuple[float, float]]:
         "cost": (0.0, cost_top),
         "social_cost": (0.0, cost_top),
         "throughput": (0.0, nice_ceiling(cases)),
+        "value_per_cost": (0.0, nice_ceiling(2.0 * inflow / max(paid, 1e-9))),
         "waiting_time": (0.0, 4.0),
     }
 
@@ -426,10 +429,14 @@ class ChartPicture:
 
     def __init__(self, spec: ChartSpec, regimes: list[tuple[str, str]],
                  params: list[Params] | None = None, ghost: Ghost | None = None,
-                 size_px: tuple[int, int] = (360, 240)):
+                 size_px: tuple[int, int] = (360, 240), ratio: float = 1.0):
         self.spec = spec
-        self.fig = Figure(figsize=(size_px[0] / DPI, size_px[1] / DPI), dpi=DPI)
-        self.fig.subplots_adjust(left=0.17, right=0.97, top=0.95, bottom=0.14)
+        width, height = size_px
+        # size_px in CSS pixels, drawn at the screen's pixel ratio (sharp at any zoom); margins
+        # in pixels, so the tick labels keep their room however small the chart is shown
+        self.fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI * ratio)
+        self.fig.subplots_adjust(left=min(0.4, 54 / width), right=1 - min(0.1, 10 / width),
+                                 top=1 - min(0.1, 10 / height), bottom=min(0.4, 26 / height))
         ax = self.ax = self.fig.add_subplot()
         ax.tick_params(labelsize=TICK_PT, bottom=False, labelbottom=False)
         ax.yaxis.set_major_locator(MaxNLocator(4))
@@ -484,13 +491,20 @@ class ChartPicture:
         return self.blitter.render(overlay_key=self.ticks.end)
 
 
+HOURS_COLOURS = list(OKABE_ITO.values()) + ["#999999", "#666666", "#bbbbbb"]
+
+
 class HoursPicture:
     """'Where the hours go': the cost ledger of one run as stacked areas, per citizen and week."""
 
-    def __init__(self, columns: dict[str, str], size_px: tuple[int, int] = (560, 260)):
+    def __init__(self, columns: dict[str, str], size_px: tuple[int, int] = (560, 260),
+                 ratio: float = 1.0):
         self.columns = columns  # column -> readable label
-        self.fig = Figure(figsize=(size_px[0] / DPI, size_px[1] / DPI), dpi=DPI)
-        self.fig.subplots_adjust(left=0.1, right=0.62, top=0.95, bottom=0.14)
+        width, height = size_px
+        self.fig = Figure(figsize=(width / DPI, height / DPI), dpi=DPI * ratio)
+        # the legend (HTML beside the picture, see ``legend_items``) needs no room here
+        self.fig.subplots_adjust(left=min(0.4, 54 / width), right=1 - min(0.1, 10 / width),
+                                 top=1 - min(0.1, 10 / height), bottom=min(0.4, 30 / height))
         self.ax = self.fig.add_subplot()
         self.canvas = FigureCanvasAgg(self.fig)
         self.top = 0.0
@@ -501,18 +515,21 @@ class HoursPicture:
         names = [c for c in self.columns if c in series]
         data = np.vstack([np.nan_to_num(series[c]) for c in names]) if names else np.zeros((1, 1))
         weeks = data.shape[1]
-        colours = list(OKABE_ITO.values()) + ["#999999", "#666666", "#bbbbbb"]
         ax.stackplot(np.arange(weeks), data, labels=[self.columns[c] for c in names],
-                     colors=colours[:len(names)], alpha=0.9)
+                     colors=HOURS_COLOURS[:len(names)], alpha=0.9)
         self.top = max(self.top, nice_ceiling(float(data.sum(axis=0).max(initial=0)) * 1.2))
         ax.set_ylim(0, self.top)
         ax.set_xlim(0, time_axis_end(weeks))
         ax.tick_params(labelsize=TICK_PT)
         ax.yaxis.set_major_locator(MaxNLocator(4))
+        ax.xaxis.set_major_locator(MaxNLocator(5, integer=True))
         ax.grid(alpha=0.3)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=10, frameon=False,
-                  reverse=True)
         self.canvas.draw()
         return _encode(self.canvas)
+
+    def legend_items(self, series: dict[str, np.ndarray]) -> list[tuple[str, str]]:
+        """(colour, label) of each layer, top layer first (the page's HTML legend)."""
+        names = [c for c in self.columns if c in series]
+        return [(HOURS_COLOURS[i], self.columns[c]) for i, c in enumerate(names)][::-1]

@@ -318,11 +318,14 @@ def test_side_by_side_locks_the_parameters_that_make_the_regimes():
 
 def test_key_charts_show_participation_emergent_value_wellbeing_and_trust():
     rc, _ = render()
-    titles = [t for t in html_texts(rc) if t in ("Participation", "Emergent value", "Wellbeing",
-                                                 "Trust (solid), withdrawn (dashed)")]
+    titles = [t for t in html_texts(rc) if t in (
+        "Participation", "Emergent value (per 1,000 citizens)", "Wellbeing",
+        "Trust (solid), withdrawn (dashed)")]
     assert len(titles) == 4, html_texts(rc)
-    definitions = [t for t in html_texts(rc) if "per 1,000 citizens" in t or "in need this week" in t]
+    definitions = [t for t in html_texts(rc) if "nobody planned" in t or "in need this week" in t]
     assert len(definitions) == 2, "emergent value and participation each say what they count"
+    emergent = next(t for t in definitions if "nobody planned" in t)
+    assert "below zero" in emergent, "the definition says why emergent value can be negative"
 
 
 @pytest.mark.parametrize("metric", ["social_cost", "waiting_time", "value_destroyed"])

@@ -29,20 +29,42 @@ def _draw(make):
         return f"Could not draw this picture: {type(exc).__name__}: {exc}"
 
 
+DEFAULT_SIZES = {"net": (520, 520), "chart": (360, 240), "hours": (560, 260)}  # CSS px
+
+
 class Picture:
     """One picture of the page: the image widget that shows it, and how to draw it from a
-    snapshot (a matplotlib figure kept for the life of the run). ``error`` is a one-line
-    message when the picture could not be made or drawn; the page shows it instead."""
+    snapshot (a matplotlib figure kept for the life of the run, drawn at ``size``: the width and
+    height it is shown at and the screen's pixel ratio, as the browser reports them; None until
+    it has). ``error`` is a one-line message when the picture could not be made or drawn; the
+    page shows it instead."""
 
-    def __init__(self, make, kind: str = "png"):
-        self.widget = ipywidgets.Image(format=kind, _dom_classes=["cp-fill"])
+    def __init__(self, name: str, make, kind: str = "png", size: tuple | None = None):
+        self.name = name
+        self.widget = ipywidgets.Image(format=kind, _dom_classes=["cp-fill", f"cp-pic-{name}"])
+        self.make = make  # size -> draw(snap) -> bytes
+        self.size = size
         self.error: str | None = None
         self.week: int | None = None
         self.draw = None
+        self._build()
+
+    def _build(self) -> None:
         try:
-            self.draw = make()
+            self.draw = self.make(self.size)
         except Exception as exc:  # a drawing bug must show on the page, not blank it
+            self.draw = None
             self.error = f"Could not draw this picture: {type(exc).__name__}: {exc}"
+
+    def resize(self, size: tuple | None) -> bool:
+        """Draw at a new size from now on (the next ``render`` draws afresh); False if the
+        size is the same."""
+        if size is None or size == self.size:
+            return False
+        self.size = size
+        self.week = None
+        self._build()
+        return True
 
     def render(self, snap: Snapshot):
         """The picture of the snapshot's week (bytes, or an error message), or None if it is
@@ -66,6 +88,14 @@ class Picture:
         self.widget.close()
 
 
+def _pixels(size: tuple | None, default: tuple[int, int]) -> tuple[tuple[int, int], float]:
+    """((width, height) in CSS pixels, pixel ratio) of a reported size, else the default."""
+    if not size:
+        return default, 1.0
+    width, height, ratio = size
+    return (max(40, int(width)), max(40, int(height))), float(min(max(ratio, 0.5), 4.0))
+
+
 class WeeklyParts:
     """What changes on the simulation view from week to week, as widgets made once per run and
     updated in place: the week, the network(s) and their counts, the headline numbers and the
@@ -75,10 +105,17 @@ class WeeklyParts:
     ``figures``) and one small message per widget. The page's components are not rendered
     again for it: Solara's renderer walks every element of the page (some 270, mostly the
     controls) whenever a component re-renders, which took longer than drawing.
+
+    ``sizes``: the size each picture is shown at (name -> (width, height, pixel ratio), from the
+    browser; see ``bridge``); ``resize`` redraws the pictures whose size changed.
+    ``highlight``: the lesson's key measures, marked in the headline numbers.
     """
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, sizes: dict | None = None,
+                 highlight: tuple[str, ...] = ()):
         self.session = session
+        self.sizes = dict(sizes or {})
+        self.highlight = tuple(highlight)
         self.lock = threading.RLock()
         with session.lock:
             self.generation = session.generation
@@ -87,29 +124,38 @@ class WeeklyParts:
         self.week = solara.widgets.HTML(tag="span", attributes={"class": "cp-week"})
         self.legend = solara.widgets.HTML(tag="div", attributes={"class": "cp-legend"})
         self.headlines = solara.widgets.HTML(tag="div",
-                                             attributes={"class": "cp-tiles" if one else ""})
+                                             attributes={"class": "cp-tiles" if one else "cp-tablebox"})
         self.networks = [self._network(index) for index in range(len(session.runs))]
         self.charts: dict[str, Picture] = {}
         self.hours: dict[int, Picture] = {}
+        self.hours_legends: dict[int, str] = {}
         self.closed = False
         self._paint(self.snap)
 
+    def _size(self, name: str) -> tuple | None:
+        size = self.sizes.get(name)
+        return tuple(size) if size else None
+
     def _network(self, index: int) -> Picture:
-        def make():
-            picture = NetworkPicture(self.session.runs[index].model)
+        def make(size):
+            (width, height), ratio = _pixels(size, DEFAULT_SIZES["net"])
+            picture = NetworkPicture(self.session.runs[index].model, size_px=min(width, height),
+                                     ratio=ratio)
             return lambda snap: picture.draw(snap.networks[index])
-        return Picture(make, "jpeg")
+        name = f"net{index}"
+        return Picture(name, make, "jpeg", self._size(name))
 
     def chart(self, spec: ChartSpec) -> Picture:
         """The picture of a chart, made (and drawn at the current week) on first use."""
         with self.lock:
             if spec.key not in self.charts:
-                def make():
+                def make(size):
+                    pixels, ratio = _pixels(size, DEFAULT_SIZES["chart"])
                     picture = ChartPicture(spec, self.snap.runs,
                                            [run.model.params for run in self.session.runs],
-                                           self.session.ghost)
+                                           self.session.ghost, size_px=pixels, ratio=ratio)
                     return lambda snap: picture.draw(snap.series)
-                self.charts[spec.key] = Picture(make)
+                self.charts[spec.key] = Picture(spec.key, make, size=self._size(spec.key))
                 self.charts[spec.key].paint(self.snap)
             return self.charts[spec.key]
 
@@ -117,14 +163,32 @@ class WeeklyParts:
         """'Where the hours go' of one run, made on first use."""
         with self.lock:
             if index not in self.hours:
-                def make():
-                    columns = ledger_columns()
-                    picture = HoursPicture({c: c.removeprefix("hours_").replace("_", " ")
-                                            for c in columns})
+                columns = ledger_columns()
+                labels = {c: c.removeprefix("hours_").replace("_", " ") for c in columns}
+                self.hours_legends[index] = hours_legend_html(
+                    HoursPicture(labels).legend_items(self.snap.series[index]))
+
+                def make(size):
+                    pixels, ratio = _pixels(size, DEFAULT_SIZES["hours"])
+                    picture = HoursPicture(labels, size_px=pixels, ratio=ratio)
                     return lambda snap: picture.draw(snap.series[index])
-                self.hours[index] = Picture(make)
+                name = f"hours{index}"
+                self.hours[index] = Picture(name, make, size=self._size(name))
                 self.hours[index].paint(self.snap)
             return self.hours[index]
+
+    def pictures(self) -> list[Picture]:
+        return [*self.networks, *self.charts.values(), *self.hours.values()]
+
+    def resize(self, sizes: dict) -> None:
+        """The browser reports the size each picture is shown at: redraw those that changed."""
+        with self.lock:
+            if self.closed:
+                return
+            self.sizes = dict(sizes or {})
+            changed = [p for p in self.pictures() if p.resize(self._size(p.name))]
+            if changed:
+                self._paint(self.snap)
 
     def retain(self, charts: tuple[str, ...], hours: tuple[int, ...]) -> None:
         """Close the pictures no longer on the page (the other charts, once hidden)."""
@@ -140,8 +204,8 @@ class WeeklyParts:
         suffix = " (both regimes)" if len(snap.runs) > 1 else ""
         week = f"Week {snap.week}{suffix}"
         legend = network_legend_html(snap)
-        headlines = headlines_html(self.session, snap)
-        pictures = [*self.networks, *self.charts.values(), *self.hours.values()]
+        headlines = headlines_html(self.session, snap, self.highlight)
+        pictures = self.pictures()
         images = [picture.render(snap) for picture in pictures]
         self.week.unsafe_innerHTML = week
         self.legend.unsafe_innerHTML = legend
@@ -164,15 +228,14 @@ class WeeklyParts:
     def errors(self) -> tuple[str, ...]:
         """The pictures' drawing errors (the page shows each instead of its picture)."""
         with self.lock:
-            pictures = [*self.networks, *self.charts.values(), *self.hours.values()]
-            return tuple(p.error for p in pictures if p.error)
+            return tuple(p.error for p in self.pictures() if p.error)
 
     def close(self) -> None:
         with self.lock:
             self.closed = True
             for widget in (self.week, self.legend, self.headlines):
                 widget.close()
-            for picture in [*self.networks, *self.charts.values(), *self.hours.values()]:
+            for picture in self.pictures():
                 picture.close()
             self.charts, self.hours = {}, {}
 
@@ -184,23 +247,34 @@ def _picture(picture: Picture):
     return picture.widget
 
 
-def _chart(heading: str, definition: str, picture: Picture):
-    """One chart: title and one-line definition (HTML), the lines as a picture."""
-    return solara.v.Html(tag="div", class_="cp-chart", children=[
+def _chart(spec_key: str, heading: str, definition: str, legend: str, picture: Picture,
+           key: bool = False):
+    """One chart: title, one-line definition and legend (HTML), the lines as a picture; the
+    lesson's key chart is marked."""
+    return solara.v.Html(tag="div", class_="cp-chart cp-keychart" if key else "cp-chart",
+                         attributes={"data-chart": spec_key}, children=[
         _html(html.escape(heading), ["t"]), _html(html.escape(definition), ["d"]),
-        _picture(picture)])
+        _html(legend, ["cp-chartlegend"]), _picture(picture)])
 
 
-def chart_legend(session: Session, snap: Snapshot) -> str:
+def hours_legend_html(items: list[tuple[str, str]]) -> str:
+    return "".join(f'<span><span class="sw" style="border-radius:0;background:{colour}"></span>'
+                   f"{html.escape(label)}</span>" for colour, label in items)
+
+
+def chart_legend(session: Session, snap: Snapshot, short: bool = False) -> str:
+    """The regimes' colours (and the ghost). ``short``: one line under each chart's title."""
     parts = [f'<span><span class="sw" style="border-radius:0;height:5px;'
-             f'background:{regime_colour(s, i)}"></span>{html.escape(label)}</span>'
+             f'background:{regime_colour(s, i)}"></span>'
+             f"{html.escape(label.split(' (')[0] if short else label)}</span>"
              for i, (s, label) in enumerate(snap.runs)]
     ghost = session.ghost
     if ghost is not None:
         kind = "pinned run" if ghost.pinned else "last run"
-        parts.append(f'<span style="opacity:0.75"><span class="sw" style="border-radius:0;'
-                     f'height:8px;background:#bbb"></span>faint: {kind} ({html.escape(ghost.description)}, '
-                     f"{ghost.week} weeks)</span>")
+        what = f"faint: {kind}" if short else (f"faint: {kind} ({html.escape(ghost.description)}, "
+                                               f"{ghost.week} weeks)")
+        parts.append(f'<span class="cp-ghostkey"><span class="sw" style="border-radius:0;'
+                     f'height:8px;background:#bbb"></span>{what}</span>')
     return "".join(parts)
 
 
@@ -210,16 +284,37 @@ def layout_key(session: Session, parts: WeeklyParts) -> tuple:
     return (session.generation, session.error, parts.errors())
 
 
+def lesson_charts(measures: tuple[str, ...], metrics: set[str]) -> list[ChartSpec]:
+    """The four charts on screen: one for each of the lesson's key measures that has a chart
+    (a measure's own chart first), then the usual key charts, four in all."""
+    every = available_charts(KEY_CHARTS, metrics) + available_charts(MORE_CHARTS, metrics)
+    chosen: list[ChartSpec] = []
+    for measure in measures:
+        for spec in every:
+            if any(line.metric == measure for line in spec.lines) and spec not in chosen:
+                chosen.append(spec)
+                break
+    for spec in available_charts(KEY_CHARTS, metrics):
+        if spec not in chosen:
+            chosen.append(spec)
+    return chosen[:len(KEY_CHARTS)]
+
+
 @solara.component
-def SimulationView(session: Session, version: solara.Reactive, more: solara.Reactive):
+def SimulationView(session: Session, version: solara.Reactive, more: solara.Reactive,
+                   sizes: solara.Reactive | None = None, highlight: tuple[str, ...] = ()):
     """Error (if any), week and what runs, networks, headline numbers, the key charts.
 
     ``version`` rises with every new week or run. This component does not read it while
     rendering: it follows it, and a new week updates the weekly parts (``WeeklyParts``) in
-    place; the layout renders again only when the run changes (or ``more`` does).
+    place; the layout renders again only when the run changes (or ``more`` does). ``sizes``
+    (the pictures' sizes on screen) is followed the same way. ``highlight``: the lesson's key
+    measures: their charts come first and the first is marked.
     """
     _, set_layouts = solara.use_state(0)  # counts the layout's changes (to re-render it)
-    parts = solara.use_memo(lambda: WeeklyParts(session), [session.generation])
+    parts = solara.use_memo(
+        lambda: WeeklyParts(session, sizes.value if sizes is not None else None, highlight),
+        [session.generation, highlight])
     shown = solara.use_ref(None)
     shown.current = layout_key(session, parts)
 
@@ -231,26 +326,32 @@ def SimulationView(session: Session, version: solara.Reactive, more: solara.Reac
                 shown.current = key
                 set_layouts(lambda count: count + 1)
         unsubscribe = version.subscribe(on_version)
+        unsubscribe_sizes = sizes.subscribe(parts.resize) if sizes is not None else None
 
         def cleanup():
             unsubscribe()
+            if unsubscribe_sizes is not None:
+                unsubscribe_sizes()
             parts.close()
         return cleanup
 
     solara.use_effect(follow_weeks, [parts])
     snap = parts.snap
     metrics = set(snap.series[0]) if snap.series else set()
-    key = available_charts(KEY_CHARTS, metrics)
-    others = available_charts(MORE_CHARTS, metrics) if more.value else []
+    key = lesson_charts(highlight, metrics)
+    others = [spec for spec in available_charts(KEY_CHARTS + MORE_CHARTS, metrics)
+              if spec not in key] if more.value else []
     hours = (tuple(range(len(snap.runs)))
              if more.value and any(c in metrics for c in ledger_columns()) else ())
     charts = tuple(spec.key for spec in key + others)
     solara.use_effect(lambda: parts.retain(charts, hours), [parts, charts, hours])
     runs = len(snap.runs)
+    short_legend = chart_legend(session, snap, short=True)
+    marked = highlight[0] if highlight else None
     with _div("cp-sim"):
         description = session.settings.describe() if session.settings else ""
         status = [parts.week, _html(f"Running: {html.escape(description)}", ["cp-running"],
-                                    tag="span")]
+                                    tag="span", attributes={"title": description})]
         if session.error:
             status.append(solara.Error(session.error, dense=True))
         solara.v.Html(tag="div", class_="cp-status", children=status)
@@ -268,19 +369,23 @@ def SimulationView(session: Session, version: solara.Reactive, more: solara.Reac
         top.append(solara.v.Html(tag="div", class_="cp-side", children=side))
         solara.v.Html(tag="div", class_="cp-top two" if runs > 1 else "cp-top one", children=top)
         with _div("cp-legendrow"):
-            _html(chart_legend(session, snap), ["cp-legend"])
+            # each chart has its own legend; this line names the ghost in full
+            _html(chart_legend(session, snap) if session.ghost is not None else "",
+                  ["cp-legend"])
             solara.Button("Hide more charts" if more.value else "More charts below ▾",
                           on_click=lambda: more.set(not more.value), text=True, small=True,
-                          style={"text-transform": "none", "font-size": "15px"})
+                          classes=["cp-morebutton"])
         with _div("cp-charts"):
             for spec in key:
-                _chart(spec.heading, spec.definition, parts.chart(spec))
+                _chart(spec.key, spec.heading, spec.definition, short_legend,
+                       parts.chart(spec), key=marked is not None and any(
+                           line.metric == marked for line in spec.lines))
     if more.value:
         with _div("cp-more"):
             for spec in others:
-                _chart(spec.heading, spec.definition, parts.chart(spec))
+                _chart(spec.key, spec.heading, spec.definition, short_legend, parts.chart(spec))
             for index in hours:
-                _chart(f"Where the hours go: {snap.runs[index][1]}",
+                _chart(f"hours{index}", f"Where the hours go: {snap.runs[index][1]}",
                        "Hours per citizen this week, by what they were spent on (they add up "
-                       "to the cost).", parts.hours_chart(index))
-
+                       "to the cost).", parts.hours_legends.get(index, ""),
+                       parts.hours_chart(index))

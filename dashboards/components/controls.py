@@ -6,6 +6,7 @@ from __future__ import annotations
 import solara
 from coprosim.dashboards.components.base import html_element as _html
 from coprosim.dashboards.components.lessons import LessonStrip
+from coprosim.dashboards.components.reality import RealityCard
 from coprosim.dashboards.components.state import SPEED_RANGE, TABS, DashboardState
 from coprosim.dashboards.export import charts_png, file_stem
 from coprosim.dashboards.regimes import acts_only_in, inert_everywhere
@@ -57,17 +58,19 @@ def ParameterSlider(spec: SliderSpec, value, on_value, why_not: str | None = Non
 
     ``why_not``: the slider cannot act now; it is disabled and this says why.
     """
-    solara.Text(f"{spec.label}: {format_value(spec.name, value)} {spec.unit}",
-                classes=["cp-label"])
-    if spec.is_int:
-        solara.SliderInt("", value=int(value), min=int(spec.lo), max=int(spec.hi),
-                         step=int(spec.step), on_value=on_value, disabled=bool(why_not))
-    else:
-        solara.SliderFloat("", value=float(value), min=spec.lo, max=spec.hi, step=spec.step,
-                           on_value=on_value, disabled=bool(why_not))
-    if why_not:
-        solara.Text(why_not, classes=["cp-why"])
-    solara.Text(" ".join(filter(None, [note, spec.meaning])), classes=["cp-caption"])
+    with solara.Column(gap="0px", classes=["cp-slider"]):
+        solara.Text(f"{spec.label}: {format_value(spec.name, value)} {spec.unit}",
+                    classes=["cp-label"])
+        # the slider's own label is its accessible name (hidden: the line above shows it)
+        if spec.is_int:
+            solara.SliderInt(spec.label, value=int(value), min=int(spec.lo), max=int(spec.hi),
+                             step=int(spec.step), on_value=on_value, disabled=bool(why_not))
+        else:
+            solara.SliderFloat(spec.label, value=float(value), min=spec.lo, max=spec.hi,
+                               step=spec.step, on_value=on_value, disabled=bool(why_not))
+        if why_not:
+            solara.Text(why_not, classes=["cp-why"])
+        solara.Text(" ".join(filter(None, [note, spec.meaning])), classes=["cp-caption"])
 
 
 @solara.component
@@ -132,7 +135,7 @@ def RunCard(state: DashboardState):
     side by side), the scenario(s) and the seed."""
     session, settings, playing = state.session, state.pending.value, state.playing.value
     with solara.Card(margin=0):
-        with solara.Row(gap="6px"):
+        with solara.Row(gap="6px", classes=["cp-runbuttons"]):
             # no ripple: its half-second animation repaints the page in the browser for every
             # click (a third of the browser's work for a Step); the new week is the feedback
             solara.Button("Step", on_click=state.step, color="primary",
@@ -150,10 +153,13 @@ def RunCard(state: DashboardState):
                            "with them (this run stays as a faint ghost).", dense=True)
         for note in state.notes.value:
             solara.Warning(note, dense=True)
+        question = state.mode_question.value
         solara.ToggleButtonsSingle(
             value="Side by side" if settings.compare else "One regime",
             values=["One regime", "Side by side"],
-            on_value=lambda v: state.set_compare(v == "Side by side"))
+            on_value=lambda v: state.set_compare(v == "Side by side")).key(f"mode-{question}")
+        if question is not None:
+            ModeQuestion(state, question)
         if settings.compare:
             ScenarioSelect("Left regime", settings.left,
                            lambda s: state.set_scenario("left", s))
@@ -163,6 +169,32 @@ def RunCard(state: DashboardState):
             ScenarioSelect("Scenario", settings.scenario,
                            lambda s: state.set_scenario("scenario", s))
         SeedInput(state.seed_text.value, state.seed_error.value, state.type_seed)
+
+
+@solara.component
+def ModeQuestion(state: DashboardState, compare: bool):
+    """Switching view mid-run starts a new run: say so, and go on only if asked to."""
+    mode = "side by side" if compare else "one regime"
+    with solara.Card(margin=0, classes=["cp-question"]):
+        _html(f"Week {state.session.week}: switching to {mode} starts a new run at week 0 (this "
+              "run stays on the charts as a faint ghost).", ["cp-label"])
+        with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
+            solara.Button(f"Switch to {mode}", color="primary", small=True,
+                          on_click=lambda: state.set_compare(compare, confirmed=True))
+            solara.Button("Keep this run", small=True, outlined=True,
+                          on_click=lambda: state.mode_question.set(None))
+
+
+@solara.component
+def PresentButton(state: DashboardState):
+    """Presentation mode on and off (key P): full screen, large type, the controls a class
+    needs."""
+    on = state.present.value
+    solara.Button("Leave presentation" if on else "Presentation", small=True, outlined=True,
+                  icon_name="mdi-fullscreen-exit" if on else "mdi-presentation",
+                  on_click=state.toggle_present, classes=["cp-presentbutton"],
+                  attributes={"title": "Full screen and large type for a projector (key P). "
+                              "Keys: Space play/pause, right arrow step, R reset."})
 
 
 @solara.component
@@ -186,7 +218,9 @@ def TakeHomeCard(state: DashboardState):
 def Controls(state: DashboardState):
     """The controls column, top to bottom: the run, the lesson running (if any), take-home,
     the parameters."""
-    _html(f"<b>{TITLE}</b>", ["cp-caption"])
+    with solara.Row(gap="6px", style={"align-items": "center", "justify-content": "space-between"}):
+        _html(f"<b>{TITLE}</b>", ["cp-caption", "cp-title"])
+        PresentButton(state)
     RunCard(state)
     _ = state.playing.value  # read: the lesson strip's week is current when Play stops
     running = state.running_lesson()
@@ -195,6 +229,9 @@ def Controls(state: DashboardState):
         LessonStrip(lesson, index + 1, stage, state.session.week,
                     on_then=lambda: state.start_lesson(index, "then"),
                     on_open=lambda: state.tab.set(TABS["lessons"]), on_close=state.end_lesson)
+    RealityCard(state)
+    if state.present.value:  # a projector shows the run, not the settings
+        return
     TakeHomeCard(state)
     with solara.Card("Parameters", margin=0):
         solara.Text("Choosing a scenario sets the sliders to its values; a change starts a new "

@@ -8,8 +8,10 @@ with Solara reactives in it: the components read the reactives they show, and ca
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
+import urllib.parse
 
 import solara
 import solara.lab
@@ -22,15 +24,29 @@ SPEED_RANGE = (1, 20)  # weeks per second while playing
 DEFAULT_SPEED = 5
 MAX_FRAMES_PER_SECOND = 8  # above this, Play steps several weeks per picture to keep its speed
 TABS = {"simulation": 0, "explain": 1, "lessons": 2}  # later tabs (Class, ...) follow
+PUBLISH_EVERY = 1.0  # seconds: while playing, the address follows the week this often
+PAGE_KEYS = ("lesson", "stage", "present")  # the address's keys that are not run settings
+
+
+def split_query(query: str | None) -> tuple[str, dict[str, str]]:
+    """The run's settings (for ``Settings.from_query``) and the page's own keys (lesson, its
+    stage, presentation mode) from an address's query string."""
+    items = urllib.parse.parse_qsl((query or "").lstrip("?"), keep_blank_values=True)
+    page = {k: v for k, v in items if k in PAGE_KEYS}
+    rest = urllib.parse.urlencode([(k, v) for k, v in items if k not in PAGE_KEYS])
+    return rest, page
 
 
 class DashboardState:
     """One tab's session, the settings shown (``pending``) and running (``applied``), Play, and
     the lesson running. Made once per browser tab by ``use_dashboard_state``."""
 
-    def __init__(self, session: Session, link_problems: list[str], on_location=None):
+    def __init__(self, session: Session, link_problems: list[str], on_location=None,
+                 page: dict[str, str] | None = None):
         self.session = session
         self.on_location = on_location
+        self.bridge = None  # the browser side (``bridge.Bridge``), once the page has one
+        self.published = 0.0  # when the address was last told the week (while playing)
         self.version = solara.reactive(0)  # rises with every new week or run
         self.applied = solara.reactive(session.settings)  # what runs now
         self.pending = solara.reactive(session.settings)  # what the controls show
@@ -46,21 +62,65 @@ class DashboardState:
         self.lesson_on = solara.reactive(None)  # (index, stage) of the lesson running, if any
         self.lesson_shown = solara.reactive(0)  # the lesson the Lessons tab shows
         self.pause_at = solara.reactive(None)  # Play pauses at this week (the lesson's length)
+        self.present = solara.reactive(False)  # presentation mode: full screen, large type
+        self.sizes = solara.reactive({})  # picture name -> (width, height, pixel ratio) shown
+        self.mode_question = solara.reactive(None)  # a mode switch waiting for "yes" (mid-run)
+        self.reality_job = solara.reactive(None)  # "Is it real?": the check running or done
+        self.reality_progress = solara.reactive(None)  # (runs done, runs in all)
+        self._restore(page or {})
+
+    def _restore(self, page: dict[str, str]) -> None:
+        """The lesson and its stage, and presentation mode, from the address (a reload)."""
+        key, stage = page.get("lesson"), page.get("stage", "setup")
+        for index, lesson in enumerate(self.lessons):
+            if getattr(lesson, "key", None) == key and stage in ("setup", "then"):
+                self.lesson_on.value = (index, stage)
+                self.lesson_shown.value = index
+                weeks = getattr(lesson, "weeks", None)
+                self.pause_at.value = weeks if weeks and self.session.week < weeks else None
+                break
+        else:
+            if key:
+                self.notes.value = [*self.notes.value,
+                                    f"lesson: no lesson {key!r}; the run is shown without it"]
+        self.present.value = page.get("present") == "1"
 
     # --- the run ------------------------------------------------------------------------------
     def refresh(self) -> None:
         self.version.value += 1
 
+    def query(self) -> str:
+        """The address's query: the run's settings and week, the lesson running and its stage,
+        presentation mode."""
+        if self.session.settings is None:
+            return ""
+        items = [self.session.settings.to_query(week=self.session.week)]
+        running = self.running_lesson()
+        if running is not None:
+            _, stage, lesson = running
+            if getattr(lesson, "key", None):
+                items.append(urllib.parse.urlencode({"lesson": lesson.key, "stage": stage}))
+        if self.present.value:
+            items.append("present=1")
+        return "&".join(item for item in items if item)
+
     def publish(self) -> None:
-        """Tell the address bar the run's settings and week."""
+        """Tell the address bar (and ``on_location``) the run's settings, week, lesson and mode."""
+        self.published = time.perf_counter()
+        query = self.query()
+        if self.bridge is not None:
+            self.bridge.query = query
         if self.on_location is not None and self.session.settings is not None:
-            self.on_location(self.session.settings.to_query(week=self.session.week))
+            self.on_location(query)
 
     def apply(self, settings: Settings, extra_notes: list[str] | None = None) -> bool:
         """Start a run with ``settings`` (the old run becomes the ghost); False if refused."""
         self.playing.value = False
         started = self.session.reset(settings)
         if started:
+            self.stop_reality()
+            if self.reality_job.value is not None:  # a result about another run
+                self.reality_job.value = None
             self.pending.value = settings
             self.applied.value = settings
             self.seed_text.value = str(settings.seed)
@@ -76,6 +136,7 @@ class DashboardState:
     def step(self) -> None:
         self.session.step(1)
         self.refresh()
+        self.publish()
 
     def toggle_play(self) -> None:
         self.playing.value = not self.playing.value
@@ -97,6 +158,8 @@ class DashboardState:
                 weeks = max(1, min(weeks, stop - session.week))
             ok = session.step(weeks)
             self.refresh()
+            if frame_started - self.published >= PUBLISH_EVERY:  # a reload resumes here
+                self.publish()
             elapsed = time.perf_counter() - started
             if elapsed > 0.5 and frame_started - said >= 1.0:  # once a second: a new value
                 self.achieved.value = round((session.week - first_week) / elapsed, 1)
@@ -125,8 +188,60 @@ class DashboardState:
         self.pending.value = dataclasses.replace(pending,
                                                  overrides={**pending.overrides, name: value})
 
-    def set_compare(self, compare: bool) -> None:
+    def set_compare(self, compare: bool, confirmed: bool = False) -> None:
+        """One regime or side by side. Mid-run this starts a new run, so it asks first
+        (``mode_question``); ``confirmed`` answers yes."""
+        if compare == self.applied.value.compare:
+            self.mode_question.value = None
+            return
+        if self.session.week > 0 and not confirmed:
+            self.mode_question.value = compare
+            return
+        self.mode_question.value = None
         self.apply(dataclasses.replace(self.pending.value, compare=compare))
+
+    # --- "Is it real?" --------------------------------------------------------------------------
+    def start_reality(self, check) -> None:
+        """Run ``check`` (a ``reality.Check``) on its seeds in the background."""
+        from coprosim.dashboards import reality
+
+        self.stop_reality()
+        context = _kernel_context()
+
+        def on_progress(job) -> None:  # called from the worker pool's thread
+            with context or contextlib.nullcontext():
+                if self.reality_job.value is job:
+                    self.reality_progress.value = (job.done, job.total, job.error)
+
+        job = reality.start(check, on_progress)
+        self.reality_progress.value = (0, job.total, None)
+        self.reality_job.value = job
+
+    def stop_reality(self) -> None:
+        job = self.reality_job.value
+        if job is not None and job.result is None:
+            job.cancel()
+            self.reality_job.value = None
+
+    # --- keys and presentation ----------------------------------------------------------------
+    def toggle_present(self) -> None:
+        self.present.value = not self.present.value
+        if self.bridge is not None:
+            self.bridge.fullscreen = self.present.value
+        self.publish()
+
+    def on_key(self, name: str) -> None:
+        """A key pressed on the page (``bridge``): play, step, reset, present."""
+        if name == "play":
+            if not self.session.failed() or self.playing.value:
+                self.toggle_play()
+        elif name == "step":
+            if not self.playing.value and not self.session.failed():
+                self.step()
+        elif name == "reset":
+            self.reset()
+        elif name == "present":
+            self.toggle_present()
 
     def set_scenario(self, side: str, scenario: str) -> None:
         self.apply(self.pending.value.with_scenario(side, scenario))
@@ -167,10 +282,19 @@ class DashboardState:
             self.lesson_on.value = (index, stage)
             self.lesson_shown.value = index
             self.pause_at.value = getattr(lesson, "weeks", None)
+            self.publish()
 
     def end_lesson(self) -> None:
         self.lesson_on.value = None
         self.pause_at.value = None
+        self.publish()
+
+    def key_measures(self) -> tuple[str, ...]:
+        """The running lesson's key measures (highlighted on the page), else none."""
+        running = self.running_lesson()
+        if running is None:
+            return ()
+        return tuple(getattr(running[2], "key_measures", ()) or ())
 
     def running_lesson(self):
         """(index, stage, lesson) of the lesson running, or None."""
@@ -180,16 +304,28 @@ class DashboardState:
         return on[0], on[1], self.lessons[on[0]]
 
 
+def _kernel_context():
+    """This browser tab's Solara context (to change its state from another thread), if any."""
+    try:
+        from solara.server import kernel_context
+
+        return kernel_context.get_current_context() if kernel_context.has_current_context() \
+            else None
+    except (ImportError, AttributeError):  # pragma: no cover - another Solara
+        return None
+
+
 def use_dashboard_state(session_factory=Session, query: str | None = None,
                         on_location=None) -> DashboardState:
     """The dashboard's state for this browser tab (made on first render), its session freed
     when the tab closes, and Play's loop running while ``playing`` is on."""
     def make() -> DashboardState:
-        initial, replay_weeks, link_problems = Settings.from_query(query)
+        settings_query, page = split_query(query)
+        initial, replay_weeks, link_problems = Settings.from_query(settings_query)
         session = session_factory(initial) if query is not None else session_factory()
         if replay_weeks:
             session.step(replay_weeks)
-        return DashboardState(session, link_problems, on_location)
+        return DashboardState(session, link_problems, on_location, page)
 
     state = solara.use_memo(make, [])
     solara.use_effect(lambda: state.session.close, [])  # free the models when the tab closes

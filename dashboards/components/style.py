@@ -19,7 +19,11 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .cp-sim { height: calc(100vh - 56px); display: grid; min-height: 0;
           grid-template-rows: auto minmax(0, 55fr) auto minmax(0, 45fr); gap: 4px; }
 .cp-legendrow { display: flex; justify-content: space-between; align-items: center; }
-.cp-status { display: flex; gap: 18px; align-items: baseline; flex-wrap: wrap; }
+.cp-status { display: flex; gap: 18px; align-items: baseline; flex-wrap: nowrap; min-width: 0; }
+.cp-status > * { flex: 0 0 auto; }
+/* one line whatever runs: the rest is in its tooltip, never pushing content off screen */
+.cp-status > .cp-running { flex: 1 1 auto; min-width: 0; overflow: hidden; white-space: nowrap;
+                           text-overflow: ellipsis; }
 .cp-week { font-size: clamp(26px, 2vw, 40px); font-weight: 700; }
 .cp-running { font-size: 1.05em; color: #333; }
 .cp-top { display: grid; gap: 10px; min-height: 0; }
@@ -46,9 +50,25 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .cp-tile .k { font-size: 0.93em; color: #444; line-height: 1.2; }
 .cp-tile .v { font-size: 1.6em; font-weight: 700; line-height: 1.2; }
 .cp-tile .g { font-size: 0.87em; color: #666; }
-.cp-table { border-collapse: collapse; font-size: 1em; width: 100%; }
+.cp-tablebox { min-height: 0; }
+.cp-table { border-collapse: separate; border-spacing: 0; font-size: 1em; width: 100%;
+            line-height: 1.2; }
 .cp-table th, .cp-table td { padding: 1px 6px; border-bottom: 1px solid #ddd; }
+.cp-table tbody th { font-weight: 400; text-align: left; }
+.cp-table thead th { position: sticky; top: 0; background: #fff; z-index: 1;
+                     vertical-align: bottom; line-height: 1.15; }
+.cp-table caption { caption-side: bottom; text-align: left; font-size: 0.85em; color: #555; }
 .cp-table td:not(:first-child), .cp-table th:not(:first-child) { text-align: right; }
+.cp-table tr.cp-key th, .cp-table tr.cp-key td { background: #fff3c4; font-weight: 700; }
+.cp-table tr.cp-watch th, .cp-table tr.cp-watch td { background: #fffaf0; }
+.cp-tile.cp-key { outline: 3px solid #e69f00; }
+.cp-tile.cp-watch { outline: 2px dashed #e69f00; }
+.cp-keychart { outline: 3px solid #e69f00; outline-offset: 2px; border-radius: 2px; }
+.cp-chartlegend { display: flex; flex-wrap: wrap; gap: 0 10px; font-size: 0.8em; color: #333;
+                  line-height: 1.2; }
+.cp-chartlegend .sw, .cp-legend .sw { display: inline-block; width: 14px; height: 14px;
+                  margin-right: 4px; vertical-align: middle; }
+.cp-ghostkey { opacity: 0.8; }
 .cp-table td.n { font-weight: 700; font-size: 1.12em; white-space: nowrap; }
 .cp-table .g { color: #666; font-size: 0.8em; font-weight: 400; }
 .cp-charts { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 10px;
@@ -56,11 +76,43 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .cp-chart { display: flex; flex-direction: column; min-height: 0; min-width: 0; }
 .cp-chart .t { font-weight: 700; font-size: 1.07em; line-height: 1.2; }
 .cp-chart .d { font-size: 0.87em; color: #444; line-height: 1.2; min-height: 3.6em; }
+.cp-chart .t, .cp-chart .d, .cp-chart .cp-chartlegend { flex: 0 0 auto; }
+/* the four key charts share their rows (title, definition, legend, picture): the pictures line
+   up and are the same size whatever the length of a definition */
+.cp-charts { grid-template-rows: auto auto auto minmax(0, 1fr); }
+.cp-charts > .cp-chart { display: grid; grid-row: span 4; grid-template-rows: subgrid;
+                         row-gap: 0; }
+.cp-charts > .cp-chart .d { min-height: 0; }
 .cp-more { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr));
            gap: 12px; padding: 8px 0 30px 0; }
 .cp-more .cp-chart { height: 300px; }
-.cp-caption { font-size: 13px; color: #555; line-height: 1.25; margin-bottom: 4px; }
-.cp-why { font-size: 13px; color: #8a3b00; line-height: 1.25; margin-bottom: 4px; }
+.cp-caption { font-size: 14px; color: #555; line-height: 1.25; margin-bottom: 4px; }
+.cp-why { font-size: 14px; color: #8a3b00; line-height: 1.25; margin-bottom: 4px; }
+/* no label overflows its button: long labels wrap inside it */
+.cp-page .v-btn { max-width: 100%; }
+.cp-page .v-btn:not(.v-btn--icon) { height: auto !important; min-height: 28px; }
+.cp-page .v-btn .v-btn__content { white-space: normal; flex: 1 1 auto; min-width: 0;
+                                  line-height: 1.2; padding: 3px 0; }
+.cp-morebutton { text-transform: none !important; font-size: 15px !important; }
+.cp-presentbutton { text-transform: none !important; letter-spacing: 0 !important; }
+.cp-title { flex: 1 1 auto; min-width: 0; }
+.cp-question { border-left: 5px solid #e69f00; padding: 4px 8px; }
+.cp-slider .v-input__slot > .v-label { display: none; }
+/* presentation mode: full screen, large type (nothing under 16 px at 1366x768), the run only */
+.cp-present { grid-template-columns: 250px minmax(0, 1fr); font-size: clamp(17px, 1.3vw, 26px); }
+.cp-present .cp-caption, .cp-present .cp-why, .cp-present .cp-label,
+.cp-present .cp-chart .d, .cp-present .cp-chartlegend, .cp-present .cp-legend,
+.cp-present .cp-table, .cp-present .cp-table .g, .cp-present .cp-table caption,
+.cp-present .cp-tile .k, .cp-present .cp-tile .g, .cp-present .v-label,
+.cp-present .v-select__selection, .cp-present input, .cp-present .v-btn,
+.cp-present .v-tab, .cp-present .cp-running, .cp-present .v-alert,
+.cp-present .cp-lessons, .cp-present .cp-lesson-nav .v-btn, .cp-present .cp-prose
+{ font-size: max(16px, 1em) !important; }
+.cp-present .cp-chart .d { min-height: 0; }
+.cp-present .cp-sim { grid-template-rows: auto minmax(0, 45fr) auto minmax(0, 55fr); }
+.cp-present .cp-title { display: none; }
+.cp-runbuttons { flex-wrap: wrap; }
+.cp-present .cp-table td.n { font-size: 1.1em; }
 .cp-label { font-size: 14px; font-weight: 600; margin-top: 4px; }
 .cp-prose table { border-collapse: collapse; font-size: 16px; }
 .cp-prose code { font-size: 0.85em; color: #6a3d9a; background: #f4f0f8; }

@@ -56,21 +56,52 @@ def ghost_value(session: Session, snap: Snapshot, name: str, index: int,
     return float(values[min(week, len(values) - 1)]) if len(values) else None
 
 
-def headlines_html(session: Session, snap: Snapshot) -> str:
+# Metrics a lesson may ask for that are not headline numbers: shown (and highlighted) while
+# the lesson runs.
+EXTRA_LABELS = {
+    "value_per_cost": "Value per paid hour",
+    "public_value": "Public value",
+    "wicked_value": "Value on wicked needs",
+    "throughput": "Cases closed",
+    "mean_efficacy": "Efficacy",
+    "staff_motivation": "Staff motivation",
+    "unmet_need": "Unmet need",
+    "innovations": "Innovations",
+}
+
+
+def headline_rows(metrics: set[str], highlight: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(metric, label) of the rows shown: the headline numbers the model reports, then any
+    highlighted metric that is not one of them."""
+    rows = [(k, label) for k, label in HEADLINES if k in metrics]
+    shown = {k for k, _ in rows}
+    rows += [(k, EXTRA_LABELS.get(k, k.replace("_", " ").capitalize())) for k in highlight
+             if k in metrics and k not in shown]
+    return rows
+
+
+def headlines_html(session: Session, snap: Snapshot, highlight: tuple[str, ...] = ()) -> str:
     """The headline numbers (those the model reports); with a ghost, its value at the same week.
-    One run: tiles (the widget has the class ``cp-tiles``); two: a table."""
-    shown = [(k, label) for k, label in HEADLINES if k in snap.metrics[0]]
+    One run: tiles (the widget has the class ``cp-tiles``); two: a table whose header stays in
+    view. ``highlight``: the lesson's key measures, marked (the first one most)."""
+    shown = headline_rows(set(snap.metrics[0]), highlight)
     ghost = session.ghost
+
+    def mark(key: str) -> str:
+        if not highlight or key not in highlight:
+            return ""
+        return " cp-key" if key == highlight[0] else " cp-watch"
+
     if len(snap.runs) == 1:
         tiles = []
         for key, label in shown:
             was = ghost_value(session, snap, key, 0, snap.week)
             extra = f'<div class="g">last run {fmt(key, was)}</div>' if ghost else ""
-            tiles.append(f'<div class="cp-tile" title="{html.escape(metric_meaning(key))}">'
+            tiles.append(f'<div class="cp-tile{mark(key)}" title="{html.escape(metric_meaning(key))}">'
                          f'<div class="k">{label}</div><div class="v">'
                          f'{fmt(key, snap.metrics[0][key])}</div>{extra}</div>')
         return "".join(tiles)
-    head = "".join(f'<th><span style="color:{regime_colour(s, i)}">&#9632;</span> '
+    head = "".join(f'<th scope="col"><span style="color:{regime_colour(s, i)}">&#9632;</span> '
                    f"{html.escape(label.split(' (')[0])}</th>"
                    for i, (s, label) in enumerate(snap.runs))
     rows = []
@@ -80,10 +111,11 @@ def headlines_html(session: Session, snap: Snapshot) -> str:
             was = ghost_value(session, snap, key, i, snap.week)
             extra = f' <span class="g">({fmt(key, was)})</span>' if ghost else ""
             cells.append(f'<td class="n">{fmt(key, metrics.get(key))}{extra}</td>')
-        rows.append(f'<tr title="{html.escape(metric_meaning(key))}"><td>{label}</td>'
-                    f'{"".join(cells)}</tr>')
-    note = '<div class="cp-caption">(in brackets: last run, same week)</div>' if ghost else ""
-    return f'<table class="cp-table"><tr><th></th>{head}</tr>{"".join(rows)}</table>{note}'
+        rows.append(f'<tr class="{mark(key).strip()}" title="{html.escape(metric_meaning(key))}">'
+                    f'<th scope="row">{label}</th>{"".join(cells)}</tr>')
+    note = '<caption>in brackets: last run, same week</caption>' if ghost else ""
+    return (f'<table class="cp-table">{note}<thead><tr><th></th>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 def metric_meaning(key: str) -> str:

@@ -269,7 +269,15 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--screenshot", type=Path)
     parser.add_argument("--weeks", type=int, default=60, help="weeks before the screenshot")
+    parser.add_argument("--class-students", type=int, default=0, metavar="N",
+                        help="class mode instead: a role-play round's latency to N students' "
+                        "screens and the server's memory (benchmarks/bench_class.py)")
     args = parser.parse_args()
+    if args.class_students:
+        import bench_class
+
+        sys.argv = [sys.argv[0], "--students", str(args.class_students)]
+        return bench_class.main()
     for name in ("clicks", "sessions", "locator_clicks", "rounds", "weeks"):
         if getattr(args, name) < 0 or (name in ("clicks", "rounds") and getattr(args, name) < 1):
             parser.error(f"--{name.replace('_', '-')} must be a whole number of at least "

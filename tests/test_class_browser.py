@@ -47,7 +47,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(log_path: Path | None = None, cull: str | None = None):
+def start_server(log_path: Path | None = None, cull: str | None = None,
+                 extra_env: dict | None = None):
     """The dashboard as ``coprosim dashboard`` serves it, on a free loopback port:
     (process, base url)."""
     import os
@@ -56,7 +57,7 @@ def start_server(log_path: Path | None = None, cull: str | None = None):
 
     port = free_port()
     env = server_environment(dict(os.environ, **({"SOLARA_KERNEL_CULL_TIMEOUT": cull}
-                                                 if cull else {})))
+                                                 if cull else {}), **(extra_env or {})))
     command = [str(Path(sys.executable).with_name("solara")), "run",
                str(ROOT / "dashboards" / "app.py"), "--port", str(port), "--host", "127.0.0.1",
                "--production"]

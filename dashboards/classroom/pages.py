@@ -4,8 +4,9 @@
 What a class shares lives in ``registry.ClassRoom`` (server-side, with a lock). Each open page
 subscribes to its class (``use_class``); when the class changes, the callback runs on the notify
 pool and sets a value of this page's own state inside this page's kernel context, so only that
-tab renders again, and only if what it shows has changed (``student_view``: a student's page does
-not render again when someone else joins).
+tab renders again, and only if what it shows has changed (``page_view`` and the cards' views: a
+student's page does not render again when someone else joins, and a new round renders only the
+role-play card).
 """
 
 from __future__ import annotations
@@ -99,21 +100,43 @@ def use_class(room: ClassRoom | None, view=None, view_key=None):
     return shown
 
 
-def student_view(token: str):
-    """What a student's page shows, as one comparable value (a change elsewhere in the class,
-    such as another student joining, does not render this page again)."""
+def page_view(token: str):
+    """What a student's page itself shows (the cards follow the class on their own): a change
+    elsewhere in the class, such as another student joining, renders nothing here."""
     def view(room: ClassRoom):
         with room.lock:
             me = room.students.get(token)
             play = room.roleplay
-            role = play.roles.get(token) if play else None
-            return (room.closed, room.question.key if room.question else None,
-                    room.outcome is not None,
-                    None if me is None else (me.name, me.prediction, repr(me.sample)),
-                    None if play is None else (id(play), play.round, play.ended,
-                                               role is not None,
-                                               repr(play.choices.get(token)),
-                                               room.joined if play.ended else 0))
+            return (room.closed, None if me is None else me.name,
+                    play is not None and token in play.roles, id(play))
+    return view
+
+
+def prediction_view(token: str):
+    def view(room: ClassRoom):
+        with room.lock:
+            me = room.students.get(token)
+            return (room.question.key if room.question else None, room.outcome is not None,
+                    me.prediction if me else None)
+    return view
+
+
+def own_run_view(token: str):
+    def view(room: ClassRoom):
+        with room.lock:
+            me = room.students.get(token)
+            return (room.question.key if room.question else None,
+                    repr(me.sample) if me else None)
+    return view
+
+
+def roleplay_view(token: str):
+    def view(room: ClassRoom):
+        with room.lock:
+            play = room.roleplay
+            if play is None:
+                return None
+            return (id(play), play.round, play.ended, repr(play.choices.get(token)))
     return view
 
 
@@ -144,7 +167,7 @@ def JoinPage():
         except ClassError as exc:
             found_problem = str(exc)
     me = room.student(token) if room is not None and token else None
-    seen = use_class(room, student_view(token) if room is not None else None, view_key=token)
+    use_class(room, page_view(token) if room is not None else None, view_key=token)
 
     def on_connect():
         if room is None or me is None:
@@ -211,15 +234,16 @@ def JoinPage():
         with room.lock:
             play = room.roleplay
             playing = play is not None and me.token in play.roles
-        if playing:
-            RolePlayCard(room, me.token, seen)
-        PredictionCard(room, me.token, seen)
-        OwnRunCard(room, me.token, seen)
+        if playing:  # each card follows the class itself (see use_class)
+            RolePlayCard(room, me.token)
+        PredictionCard(room, me.token)
+        OwnRunCard(room, me.token)
 
 
 @solara.component
-def PredictionCard(room: ClassRoom, token: str, seen=None):
+def PredictionCard(room: ClassRoom, token: str):
     """The lesson's question, the options as large buttons, and 'Submit prediction'."""
+    use_class(room, prediction_view(token), view_key=token)
     with room.lock:
         question, outcome = room.question, room.outcome
         mine = room.students[token].prediction
@@ -264,8 +288,9 @@ def PredictionCard(room: ClassRoom, token: str, seen=None):
 
 
 @solara.component
-def OwnRunCard(room: ClassRoom, token: str, seen=None):
+def OwnRunCard(room: ClassRoom, token: str):
     """The student's own run of the lesson, on a seed of their own (the class as a sample)."""
+    use_class(room, own_run_view(token), view_key=token)
     with room.lock:
         question = room.question
         me = room.students[token]
@@ -294,8 +319,9 @@ def OwnRunCard(room: ClassRoom, token: str, seen=None):
 
 
 @solara.component
-def RolePlayCard(room: ClassRoom, token: str, seen=None):
+def RolePlayCard(room: ClassRoom, token: str):
     """The person a student plays: their need, wellbeing and trust, and their choices."""
+    use_class(room, roleplay_view(token), view_key=token)
     with room.lock:
         play = room.roleplay
         role = play.roles[token]

@@ -15,6 +15,7 @@ they are names, not part of any simulation.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import threading
@@ -281,6 +282,12 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
+# benchmarks/bench_class.py sets this to a file: each change's delivery is appended there (when
+# the change was made, and when the last tab had rendered and sent its update), so the server's
+# share of a round's latency can be told from the browsers'.
+TIMING_LOG = os.environ.get("COPROSIM_CLASS_TIMING")
+
+
 def notify(callbacks: list[Callable[[], None]]) -> None:
     """Run each callback on the notify pool; a failing callback (a closed tab) is dropped
     quietly, the others still run."""
@@ -290,14 +297,35 @@ def notify(callbacks: list[Callable[[], None]]) -> None:
     with _pool_lock:
         if _pool is None:
             _pool = ThreadPoolExecutor(NOTIFY_THREADS, thread_name_prefix="class-notify")
+    delivery = _Delivery(len(callbacks)) if TIMING_LOG else None
     for callback in callbacks:
-        _pool.submit(_quietly, callback)
+        _pool.submit(_quietly, callback, delivery)
 
 
-def _quietly(callback: Callable[[], None]) -> None:
+class _Delivery:
+    """The time from a change to the last tab updated (written to TIMING_LOG)."""
+
+    def __init__(self, tabs: int):
+        self.started = time.time()
+        self.left = tabs
+        self.lock = threading.Lock()
+
+    def done(self) -> None:
+        with self.lock:
+            self.left -= 1
+            if self.left:
+                return
+        with open(TIMING_LOG, "a") as out:
+            out.write(f"{self.started:.4f} {time.time():.4f}\n")
+
+
+def _quietly(callback: Callable[[], None], delivery: _Delivery | None = None) -> None:
     try:
         callback()
     except Exception:  # a tab that closed mid-update must not stop the others
         import logging
 
         logging.getLogger(__name__).debug("class notify failed", exc_info=True)
+    finally:
+        if delivery is not None:
+            delivery.done()

@@ -96,6 +96,7 @@ class RolePlay:
     round_start: dict[str, dict[str, float]] = field(default_factory=dict)
     _citizen_order: list[int] = field(default_factory=list)
     _staff_taken: int = 0
+    _summary: tuple | None = None
 
     # --- set-up ------------------------------------------------------------------------------
     @classmethod
@@ -255,9 +256,16 @@ class RolePlay:
 
     # --- the class beside the simulated agents -----------------------------------------------
     def summary(self) -> list[tuple[str, str, str]]:
-        """(what, the class's people, the simulated people) over the weeks played so far."""
+        """(what, the class's people, the simulated people) over the weeks played so far
+        (computed once per week played: every student's page shows it at the end)."""
         if not self.simulated:
             return []
+        key = (len(self.rows), len(self.simulated))
+        if self._summary is None or self._summary[0] != key:
+            self._summary = (key, self._summarise())
+        return self._summary[1]
+
+    def _summarise(self) -> list[tuple[str, str, str]]:
         citizens = [r for r in self.rows if r["role"] == CITIZEN]
         staff = [r for r in self.rows if r["role"] == STAFF]
         last_week = self.simulated[-1]["week"]

@@ -10,6 +10,7 @@ the co-creating mode starts from need, with the voice of those who show up shapi
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import rankdata
 
 
 def encounter_duration(wicked_fraction, resources, standard_duration, wicked_extra_time,
@@ -25,20 +26,25 @@ def encounter_duration(wicked_fraction, resources, standard_duration, wicked_ext
     return standard_duration * (1.0 + extra) * routine * (1.0 + dialogue_overhead)
 
 
-def _rank01(values):
-    """Values scaled to [0, 1] by their maximum (0 when all are zero)."""
-    top = values.max() if values.size else 0.0
-    return values / top if top > 0 else np.zeros_like(values, dtype=float)
+def rank01(values):
+    """Each value's rank among ``values``, scaled to [0, 1] (ties share their mean rank; 0.5 for a
+    lone value). Ranks, not values over their maximum: the largest of more values is larger, so
+    scaling by the maximum made the queue depend on the number of citizens."""
+    n = values.size
+    if n <= 1:
+        return np.full(n, 0.5)
+    return (rankdata(values, method="average") - 1.0) / (n - 1.0)
 
 
 def queue_priority(need, waiting, voice, shortness, voice_weight, need_priority, pressure):
     """Queue order in one mode: voice, then need or turn, and quick cases as pressure rises.
 
     ``voice_weight`` and ``need_priority`` are the mode's rules (arrays or scalars): the customer
-    mode weighs voice and serves in turn, the co-creating mode starts from need. ``pressure`` is
-    the mode's target pressure, pulling toward short cases (cream-skimming).
+    mode weighs voice and serves in turn, the co-creating mode starts from need. Need and waiting
+    enter as ranks among the cases in the queue (``rank01``); ``shortness`` is already a rank.
+    ``pressure`` is the mode's target pressure, pulling toward short cases (cream-skimming).
     """
-    merit = need_priority * _rank01(need) + (1.0 - need_priority) * _rank01(waiting)
+    merit = need_priority * rank01(need) + (1.0 - need_priority) * rank01(waiting)
     return (1.0 - pressure) * (voice_weight * voice + (1.0 - voice_weight) * merit) + pressure * shortness
 
 

@@ -10,6 +10,7 @@ both modes. The model does no I/O, printing or plotting.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import mesa
@@ -45,17 +46,17 @@ from .streams import Streams
 from .week import Durations, Week
 
 # Citizens' starting state (set-up only; docs/ODD.md 1.2). Named constants rather than parameters:
-# each week's learning moves these states within a few dozen weeks, and the runs the metrics are
-# read from (the last 50 of 150-200 weeks) no longer depend on them (checked in
-# tests/test_behaviour.py::test_results_forget_the_starting_dispositions).
+# each week's learning moves these states within a few dozen weeks, and the last 50 of 150 weeks
+# depend on them by under 2% (tests/test_behaviour.py::test_results_forget_the_starting_skills).
+# The starting habit and expected benefit of taking part are parameters instead (initial_habit,
+# initial_expected_benefit): taking part is a complex contagion, so where it starts shapes where
+# it ends (path dependence, tested in the same file).
 TRAIT_NOISE = 0.05  # sd of person-to-person variation in starting trust, efficacy and skill
 # Trust rises with resources; 0.25 per unit of resources puts the top resource quintile about 0.11
 # above the bottom one, close to the 12-point income gap in trust (OECD 2021).
 TRUST_RESOURCE_SLOPE = 0.25
 START_EFFICACY = (0.2, 0.5)  # intercept and slope on resources: efficacy rises with resources
 START_SKILL = (0.1, 0.2)  # intercept and slope on resources: co-production skill
-START_HABIT_SLOPE = 0.3  # a habit of taking part, rising with resources (BLS 2010: direction)
-START_EXPECTED_BENEFIT = 0.3  # benefit expected of taking part before any experience
 # Routine skill and process improvements never save more than 90% of a simple case's time.
 MAX_ROUTINE_SAVING = 0.9
 # Outreach contacts group members whose need is above this share of the threshold for asking.
@@ -73,6 +74,24 @@ _CITIZEN_FIELDS = (
 AGENT_FIELDS = (*_CITIZEN_FIELDS, "withdrawn", "took_part", "volunteer", "quintile")
 
 
+# Below this many citizens results drift from those of large populations (docs/ODD.md 7): the
+# volunteering programme's small numbers overshoot, and co-production's participation and wellbeing
+# fall (measured: participation 0.32 at 300 citizens, 0.37 at 1,000, 0.40 at 2,000).
+MIN_CITIZENS = 500
+
+
+class SmallPopulationWarning(UserWarning):
+    """A model with fewer citizens than ``MIN_CITIZENS``: results may differ from larger ones."""
+
+
+def small_population_message(n_citizens: int) -> str | None:
+    """The one-line warning for a population below ``MIN_CITIZENS``, or None."""
+    if n_citizens >= MIN_CITIZENS:
+        return None
+    return (f"n_citizens: {n_citizens} is below {MIN_CITIZENS}; results drift from those of larger "
+            f"populations (co-production's participation is lower): see docs/ODD.md, section 7")
+
+
 class CoproductionModel(mesa.Model):
     """Public services under New Public Management and co-production rules.
 
@@ -80,11 +99,14 @@ class CoproductionModel(mesa.Model):
         params: a validated ``Params`` (default: the ``coproduction`` preset).
         seed: seed of the model's random generators; the same seed gives identical results.
         scenario: name of a preset, used when ``params`` is not given.
+        warn_small_population: warn (``SmallPopulationWarning``, one line) below ``MIN_CITIZENS``
+            citizens; callers that report it themselves (the command line, sweeps) pass False.
         **kwargs: parameter overrides (validated), e.g. ``n_citizens=500``.
     """
 
     def __init__(self, params: Params | None = None, seed: int | None = None,
-                 scenario: str | None = None, rng=None, **kwargs: Any):
+                 scenario: str | None = None, rng=None, warn_small_population: bool = True,
+                 **kwargs: Any):
         if params is None:
             params = Params.preset(scenario or "coproduction", **kwargs)
         elif kwargs:
@@ -93,6 +115,9 @@ class CoproductionModel(mesa.Model):
             seed = int(seed)
         super().__init__(**seed_arguments(seed, rng))
         self.params = p = params
+        message = small_population_message(p.n_citizens)
+        if message and warn_small_population:
+            warnings.warn(message, SmallPopulationWarning, stacklevel=2)
         self.streams = Streams(self.rng)  # every draw of the model: one stream per mechanism
         self.preset_name = scenario  # not ``scenario``: Mesa 3.5 has a Model.scenario of its own
         n = p.n_citizens
@@ -158,8 +183,8 @@ class CoproductionModel(mesa.Model):
             "trust_baseline": trust0.copy(),
             "efficacy": np.clip(START_EFFICACY[0] + START_EFFICACY[1] * resources + noise[1], 0.0, 1.0),
             "skill": np.clip(START_SKILL[0] + START_SKILL[1] * resources + noise[2], 0.0, 1.0),
-            "habit": START_HABIT_SLOPE * resources,
-            "expected_benefit": np.full(n, START_EXPECTED_BENEFIT),
+            "habit": p.initial_habit * resources,
+            "expected_benefit": np.full(n, p.initial_expected_benefit),
             "innovation_gain": np.zeros(n),
             "fatigue": np.zeros(n),
             "waiting": np.zeros(n),
@@ -402,7 +427,7 @@ class CoproductionModel(mesa.Model):
             dur = total[cases]
             priority = allocation.queue_priority(
                 c["need"][cases], c["waiting"][cases], c["resources"][cases] * c["efficacy"][cases],
-                1.0 - dur / dur.max(),
+                1.0 - allocation.rank01(dur),
                 self.rules.voice[mode],
                 self.rules.need_priority[mode], self.pressure[mode])
             served, used[mode] = allocation.serve_in_order(cases, priority, dur, ceiling[mode],

@@ -79,3 +79,18 @@ def params_of(scenario) -> Params:
     """The model parameters a Mesa ``Scenario`` holds (its ``rng`` aside), checked as ``Params``."""
     values = {name: value for name, value in scenario if name != "rng"}
     return Params.from_dict(values)
+
+
+def preset_and_params(scenario, params: Params | None = None,
+                      overrides: dict[str, Any] | None = None) -> tuple[str | None, Params]:
+    """The preset name and the parameters of a model given a Mesa ``Scenario``.
+
+    The scenario holds every parameter, so ``params`` or overrides beside it are refused (one line
+    naming them) rather than silently winning over it or losing to it. A plain Mesa ``Scenario``
+    (not made by ``as_mesa_scenario``) has no preset name: ``None``.
+    """
+    if params is not None or overrides:
+        given = "params" if params is not None else ", ".join(sorted(overrides or {}))
+        raise ParameterError(f"scenario: a Mesa Scenario holds every parameter; give them in it, "
+                             f"not beside it (got {given})")
+    return getattr(scenario, "preset", None), params_of(scenario)

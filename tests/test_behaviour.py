@@ -265,17 +265,45 @@ def test_a_students_choices_replace_the_agents_own_and_are_logged():
 
 
 @pytest.mark.slow
-def test_results_forget_the_starting_dispositions(monkeypatch):
-    """Citizens' starting habits, expectations and skills are named constants, not parameters
-    (model/model.py): doubling them changes the last 50 of 150 weeks by under 2% (paired seeds)."""
+def test_results_forget_the_starting_skills(monkeypatch):
+    """Citizens' starting efficacy and skill are named constants, not parameters (model/model.py):
+    doubling them changes the last 50 of 150 weeks by under 2% (paired seeds)."""
     import coprosim.model.model as model_module
 
     seeds = range(960, 964)
-    base = run_frames("coproduction", seeds, 150, n_citizens=400)
-    monkeypatch.setattr(model_module, "START_HABIT_SLOPE", 0.6)
-    monkeypatch.setattr(model_module, "START_EXPECTED_BENEFIT", 0.6)
+    base = run_frames("coproduction", seeds, 150, n_citizens=500)
     monkeypatch.setattr(model_module, "START_SKILL", (0.2, 0.4))
-    moved = run_frames("coproduction", seeds, 150, n_citizens=400)
+    monkeypatch.setattr(model_module, "START_EFFICACY", (0.4, 0.5))
+    moved = run_frames("coproduction", seeds, 150, n_citizens=500)
     for metric in ("public_value", "mean_wellbeing", "participation_rate", "mean_trust"):
         a, b = window_mean(base, metric, -50).mean(), window_mean(moved, metric, -50).mean()
         assert abs(b - a) <= 0.02 * abs(a), f"{metric}: {a:.4g} with the constants, {b:.4g} doubled"
+
+
+@pytest.mark.slow
+def test_where_taking_part_starts_shapes_where_it_ends():
+    """Path dependence of a complex contagion: a stronger habit and expectation of taking part at
+    the start leave participation higher 100 weeks later (why initial_habit and
+    initial_expected_benefit are parameters, sampled by coprosim map)."""
+    seeds = range(965, 969)
+    low = run_frames("coproduction", seeds, 150, n_citizens=500)
+    high = run_frames("coproduction", seeds, 150, n_citizens=500, initial_habit=0.6,
+                      initial_expected_benefit=0.6)
+    a, b = window_mean(low, "participation_rate", -50), window_mean(high, "participation_rate", -50)
+    assert b.mean() > 1.1 * a.mean(), f"participation {b.mean():.3f} from a strong start, {a.mean():.3f}"
+
+
+def test_a_small_population_gets_one_line_of_warning():
+    """Below MIN_CITIZENS the API warns once, in one line naming the field and the minimum."""
+    import warnings
+
+    from coprosim.model import MIN_CITIZENS, SmallPopulationWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        CoproductionModel(scenario="npm", seed=1, n_citizens=MIN_CITIZENS - 1).release()
+        CoproductionModel(scenario="npm", seed=1, n_citizens=MIN_CITIZENS).release()
+    small = [w for w in caught if issubclass(w.category, SmallPopulationWarning)]
+    assert len(small) == 1
+    text = str(small[0].message)
+    assert text.startswith("n_citizens:") and str(MIN_CITIZENS) in text and "\n" not in text

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import html
 import io
+import textwrap
 
 import numpy as np
 
-from .predictions import SAME, Question
+from .predictions import SAME, Question, metric_words
 
 # Okabe-Ito colours (colour-blind safe), as the rest of the dashboard uses.
 COLOURS = {"first": "#0072B2", "same": "#999999", "second": "#D55E00", "right": "#009E73"}
@@ -37,7 +38,7 @@ def prediction_bars_html(question: Question, counts: dict[str, int],
 
 def sample_chart_png(question: Question, samples: list[tuple[str, tuple[float, ...], str]],
                      class_values: tuple[float, ...] | None = None,
-                     size: tuple[float, float] = (7.0, 3.2), dpi: int = 110) -> bytes:
+                     size: tuple[float, float] = (7.5, 4.2), dpi: int = 110) -> bytes:
     """The spread of outcomes over the class's runs: one dot per run (its difference, or its
     value against zero), coloured by the option it makes true; the class's own run (the
     lesson's seed) as a black diamond."""
@@ -76,14 +77,16 @@ def sample_chart_png(question: Question, samples: list[tuple[str, tuple[float, .
     ax.set_yticks([])
     for spine in ("left", "top", "right"):
         ax.spines[spine].set_visible(False)
-    if two:
-        ax.set_xlabel(f"{question.sides[0].label} minus {question.sides[1].label}", fontsize=12)
-    else:
-        ax.set_xlabel(f"{question.sides[0].label}", fontsize=12)
+    label = (f"{question.sides[0].label} minus {question.sides[1].label}" if two
+             else question.sides[0].label)
+    ax.set_xlabel(textwrap.fill(f"{metric_words(question.metric).capitalize()}: {label}", 70),
+                  fontsize=12)
     ax.tick_params(labelsize=11)
-    ax.set_title(f"{len(values)} runs, one dot each", fontsize=13, loc="left")
-    ax.legend(fontsize=11, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    ax.set_title(f"{len(values)} run{'s' if len(values) != 1 else ''}, one dot each; "
+                 "0 means no difference", fontsize=13, loc="left")
+    ax.legend(fontsize=11, loc="upper center", bbox_to_anchor=(0.5, -0.38), ncol=2,
+              frameon=False)
     fig.tight_layout()
     out = io.BytesIO()
-    fig.savefig(out, format="png")
+    fig.savefig(out, format="png", bbox_inches="tight")
     return out.getvalue()

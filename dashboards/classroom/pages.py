@@ -363,13 +363,16 @@ def RolePlayCard(room: ClassRoom, token: str):
               f"<div>{label} wellbeing<b>{state['wellbeing']:.2f}{change('wellbeing')}</b></div>"
               f"<div>{label} trust<b>{state['trust']:.2f}{change('trust')}</b></div></div>")
         if role.kind == rp.CITIZEN:
-            facts = ["took part last week" if state["took_part"] else "did not take part "
-                     "last week"]
+            facts = ["You took part last week." if state["took_part"] else
+                     "You did not take part last week."]
             if state["withdrawn"]:
-                facts.append("you have stopped asking for help")
+                facts.append("You have stopped asking for help.")
+            elif not state["in_need"]:
+                facts.append(f"Your need is below {state['threshold']:.2g}, so you do not ask "
+                             "for help now: taking part counts when you do.")
             if state["volunteer"]:
-                facts.append("you volunteer")
-            _html("You " + ", ".join(facts) + ".", "cp-muted")
+                facts.append("You volunteer.")
+            _html(" ".join(facts), "cp-muted")
         else:
             _html(f"Your motivation {state['motivation']:.2f}, burnout {state['burnout']:.2f}.",
                   "cp-muted")

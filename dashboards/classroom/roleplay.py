@@ -201,8 +201,10 @@ class RolePlay:
         model = self.model
         if role.kind == CITIZEN:
             c = model.citizens[role.index]
+            threshold = float(getattr(model.params, "need_threshold", 0.0))
             return {"need": float(c.need), "wellbeing": float(c.wellbeing),
                     "trust": float(c.trust), "took_part": bool(c.took_part),
+                    "in_need": bool(c.need > threshold), "threshold": threshold,
                     "withdrawn": bool(c.withdrawn), "volunteer": bool(c.is_volunteer),
                     "resources": float(c.resources)}
         s = model.staff_members[role.index]

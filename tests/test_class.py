@@ -60,10 +60,21 @@ def test_the_registry_finds_an_open_class_and_gives_a_wrong_code_a_plain_message
     with pytest.raises(ClassError, match=f"There is no class with code {other} on this server"):
         registry.find(other)
     registry.close(room.code)
-    with pytest.raises(ClassError, match="no class"):
+    with pytest.raises(ClassError, match=f"Class {room.code} has ended"):
         registry.find(room.code)
     with pytest.raises(ClassError, match="has ended"):
         room.join("late")
+
+
+def test_a_class_left_idle_with_no_page_open_is_ended():
+    registry = Registry()
+    idle, followed, recent = registry.open(), registry.open(), registry.open()
+    unsubscribe = followed.subscribe(lambda: None)
+    later = time.time() + 13 * 3600
+    recent.active = later - 60
+    assert registry.end_idle(now=later) == [idle.code]
+    assert idle.closed and not followed.closed and not recent.closed
+    unsubscribe()
 
 
 def test_codes_are_distinct_across_many_classes():

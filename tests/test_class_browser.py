@@ -318,6 +318,16 @@ def test_a_class_of_twenty_predicts_samples_role_plays_and_rejoins(server, brows
                 assert {r["took_part"] for r in mine} == {"no"}
     assert "week,kind,agent,value" in text
     assert all(no_sideways_scroll(page) for page in students)
+
+    # the teacher ends the class: the phones say so; a new class with a new code opens
+    teacher.get_by_role("button", name="End this class").click()
+    teacher.get_by_role("button", name="Yes, end it").click()
+    for page in students[:3]:
+        page.get_by_text(f"Class {code} has ended").wait_for(timeout=60_000)
+    teacher.wait_for_function(
+        "old => { const e = document.querySelector('[data-testid=class-code]'); "
+        "return e && e.textContent.trim() !== old; }", arg=code, timeout=60_000)
+    wait_counts(teacher, 0, 0)
     for page in [teacher, *students]:
         page.context.close()
     assert server_problems(log_path) == []

@@ -212,7 +212,7 @@ def JoinPage():
             if problem:
                 solara.Error(problem)
             return
-        if room.closed:
+        if room.closed:  # ended while this page was open
             solara.Warning(f"Class {room.code} has ended. Thank you for taking part.")
             return
         if me is None:
@@ -476,20 +476,24 @@ def ClassTab(state=None, lessons: list | None = None, lesson_index: int | None =
     running, else the one the Lessons tab shows); or ``lessons`` and ``lesson_index`` directly.
     ``given_room``: a class to show (tests), else this teacher's class (kept through a reload).
     """
+    running, week = None, 0
     if state is not None:
         lessons = getattr(state, "lessons", lessons)
         running = state.lesson_on.value if hasattr(state, "lesson_on") else None
+        week = getattr(getattr(state, "session", None), "week", 0)
         if running is not None:
             lesson_index = running[0]
         elif hasattr(state, "lesson_shown"):
             lesson_index = state.lesson_shown.value
     lessons = list(lessons) if lessons is not None else all_lessons()
-    room = solara.use_memo(lambda: given_room or teacher_class(), [])
+    generation, set_generation = solara.use_state(0)  # rises when the teacher ends a class
+    room = solara.use_memo(lambda: given_room or teacher_class(), [generation])
     seen = use_class(room)
+    ending, set_ending = solara.use_state(False)
     choice, set_choice = solara.use_state(lesson_index if lesson_index is not None else 0)
     solara.use_effect(lambda: set_choice(lesson_index) if lesson_index is not None else None,
                       [lesson_index])
-    address, note = solara.use_memo(lambda: join_address(room.code, _host_header()), [])
+    address, note = solara.use_memo(lambda: join_address(room.code, _host_header()), [room])
     qr = solara.use_memo(lambda: qr_svg(address), [address])
 
     with room.lock:
@@ -500,6 +504,14 @@ def ClassTab(state=None, lessons: list | None = None, lesson_index: int | None =
         samples = room.samples()
         play = room.roleplay
     lesson = lessons[choice] if lessons and 0 <= choice < len(lessons) else None
+    # the dashboard has run the lesson in hand to its last week: time for the outcome
+    run_done = (running is not None and lesson is not None and running[0] == choice
+                and week >= getattr(lesson, "weeks", 0))
+
+    def end_class():
+        REGISTRY.close(room.code)
+        set_ending(False)
+        set_generation(generation + 1)
 
     solara.Style(CSS)
     with solara.Row(classes=["cp-class"], gap="18px"):
@@ -520,9 +532,20 @@ def ClassTab(state=None, lessons: list | None = None, lesson_index: int | None =
                 names = ", ".join(html.escape(s.name) + (" ✓" if s.prediction else "")
                                   for s in roster)
                 _html(f"<b>Who:</b> {names} <span class='cp-muted'>(✓ predicted)</span>")
+            if not ending:
+                solara.Button("End this class", on_click=lambda: set_ending(True), text=True,
+                              small=True, disabled=given_room is not None)
+            else:
+                _html("End the class? The students' pages will say it has ended, and a new "
+                      "class with a new code opens here.", "cp-muted")
+                with solara.Row(gap="6px"):
+                    solara.Button("Yes, end it", on_click=end_class, color="primary",
+                                  small=True)
+                    solara.Button("No", on_click=lambda: set_ending(False), small=True,
+                                  outlined=True)
         with solara.Column(gap="4px"):
             PredictionsPanel(room, lessons, lesson, choice, set_choice, question, outcome,
-                             counts, seen)
+                             counts, seen, run_done)
             if question is not None:
                 SamplePanel(room, question, outcome, samples, joined, seen)
             RolePlayPanel(room, play, lesson, seen)
@@ -530,7 +553,7 @@ def ClassTab(state=None, lessons: list | None = None, lesson_index: int | None =
 
 @solara.component
 def PredictionsPanel(room, lessons, lesson, choice, set_choice, question, outcome, counts,
-                     seen=None):
+                     seen=None, run_done=False):
     error, set_error = solara.use_state(None)
     _html("<h3>1. Predict</h3>")
     titles = [f"{i + 1}. {getattr(x, 'title', x)}" for i, x in enumerate(lessons)]
@@ -565,8 +588,11 @@ def PredictionsPanel(room, lessons, lesson, choice, set_choice, question, outcom
             set_error(f"Could not measure the outcome: {type(exc).__name__}: {exc}")
 
     if outcome is None:
+        if run_done and question.key == getattr(lesson, "key", None):
+            _html(f"<b>The run has reached week {question.weeks}: show the class what "
+                  "happened.</b>")
         solara.Button("Show the outcome (after the run)", on_click=show, color="primary",
-                      outlined=True)
+                      outlined=not run_done)
         _html("It is measured on the lesson's run, the one on the Simulation tab (seed "
               f"{question.seed}, {question.weeks} weeks); predictions close when it is shown.",
               "cp-muted")

@@ -31,7 +31,8 @@ CODE_LENGTH = 5
 CODE_PATTERN = re.compile(r"[A-Z0-9]{4,8}")
 MAX_NAME = 30  # characters of a student's name kept
 FIRST_STUDENT_SEED = 101  # student k runs the lesson on seed 100 + k (the teacher's run: seed 1)
-NOTIFY_THREADS = 6  # tabs told of a change at once (each renders its own page)
+NOTIFY_THREADS = 6
+IDLE_HOURS = 12  # a class with no page open and no change for this long is ended  # tabs told of a change at once (each renders its own page)
 
 
 class ClassError(ValueError):
@@ -99,6 +100,7 @@ class ClassRoom:
     roleplay: Any = None  # roleplay.RolePlay while one runs (or has ended)
     version: int = 0
     closed: bool = False
+    active: float = field(default_factory=time.time)  # the last change
     _listeners: dict[int, Callable[[], None]] = field(default_factory=dict, repr=False)
     _next_listener: int = 0
 
@@ -124,6 +126,7 @@ class ClassRoom:
         thread: the teacher's click returns at once and the tabs update side by side)."""
         with self.lock:
             self.version += 1
+            self.active = time.time()
             callbacks = list(self._listeners.values())
         notify(callbacks)
 
@@ -246,20 +249,37 @@ class Registry:
     def __init__(self):
         self.lock = threading.Lock()
         self.classes: dict[str, ClassRoom] = {}
+        self.ended: set[str] = set()  # codes of ended classes (their students are told so)
 
     def open(self) -> ClassRoom:
-        """A new class with a fresh code."""
+        """A new class with a fresh code (classes left idle for IDLE_HOURS with no page open
+        are ended first, so a server that runs for weeks does not keep every class)."""
+        self.end_idle()
         with self.lock:
-            room = ClassRoom(new_code(set(self.classes)))
+            room = ClassRoom(new_code(set(self.classes) | self.ended))
             self.classes[room.code] = room
             return room
+
+    def end_idle(self, now: float | None = None) -> list[str]:
+        """End the classes with no page open and no change for IDLE_HOURS; their codes."""
+        now = time.time() if now is None else now
+        with self.lock:
+            idle = [code for code, room in self.classes.items()
+                    if room.listeners == 0 and now - room.active > IDLE_HOURS * 3600]
+        for code in idle:
+            self.close(code)
+        return idle
 
     def find(self, text: str | None) -> ClassRoom:
         """The open class with this code, or a ClassError in plain words."""
         code = check_code(text)
         with self.lock:
             room = self.classes.get(code)
-        if room is None or room.closed:
+            ended = code in self.ended
+        if ended or (room is not None and room.closed):
+            raise ClassError(f"Class {code} has ended. If your teacher has opened a new class, "
+                             "use its code.")
+        if room is None:
             raise ClassError(f"There is no class with code {code} on this server. Check the code "
                              "on your teacher's screen.")
         return room
@@ -268,6 +288,8 @@ class Registry:
         """End a class: its students see that it has ended; the code no longer works."""
         with self.lock:
             room = self.classes.pop(code, None)
+            if room is not None:
+                self.ended.add(code)
         if room is not None:
             with room.lock:
                 room.closed = True

@@ -1,12 +1,12 @@
-"""coprosim on Mesa's own SolaraViz: one regime, Mesa's controls and Mesa's matplotlib plots.
+"""coprosim on Mesa's own SolaraViz: one regime, Mesa's controls, the network and four charts.
 
 Start it with ``coprosim dashboard --mesa`` (port 8766, beside the main page's 8765) or
 ``.venv/bin/solara run dashboards/mesa_app.py`` (offline: matplotlib only, nothing fetched).
 
 This page is the plain Mesa way of showing the model: ``mesa.visualization.SolaraViz`` with its
-ModelController (Reset, Play/Pause, Step), model parameters as Mesa user inputs, Mesa's
-``make_plot_component(..., backend="matplotlib")`` charts, and the citizens' network drawn with
-matplotlib. The teaching dashboard (``dashboards/app.py``) stays the main page: it compares two
+ModelController (Reset, Play/Pause, Step), model parameters as Mesa user inputs, page components
+that SolaraViz redraws every week (this run's settings, the citizens' network and four charts,
+drawn with matplotlib). The teaching dashboard (``dashboards/app.py``) stays the main page: it compares two
 regimes from one seed, validates a typed seed and shows a failing step as a message, which
 SolaraViz does not do.
 
@@ -19,16 +19,31 @@ Their ranges and defaults come from ``Params.spec`` (via ``dashboards.settings``
 cannot produce a value the model refuses. Changes take effect when Reset is pressed. A bad
 seed does not reach the model: the run starts with the default seed and the page says so (Mesa
 would otherwise replace the page with a traceback). "This run" lists the values the running
-model was built with (Mesa's sliders show their value only while dragged).
+model was built with.
+
+Three changes to how SolaraViz shows things, all in this file:
+
+- **Speed**: Play steps in one thread and draws in another (SolaraViz's ``use_threads``), so the
+  weeks go on while a picture is drawn: Play reaches 10 weeks a second or more at the defaults
+  (``PLAY_INTERVAL_MS`` between weeks); the model's step and Mesa's reading of its collected
+  data take turns under one lock, so a picture never reads a half-collected week.
+- **Inputs** (``LabelledUserInputs``, used in place of Mesa's ``UserInputs``): every slider
+  shows its value all the time, not only while dragged, and a seed that is not a whole number
+  in range is reported as it is typed, before Reset.
+- **Plain words**: the charts are the teaching dashboard's (``MetricChart``: title, one-line
+  definition, a legend with readable names, drawn by redrawing only the new lines), and the
+  network's legend wraps inside its cell.
 """
 
 from __future__ import annotations
 
 import html
 import sys
+import threading
 import warnings
 from pathlib import Path
 
+import numpy as np
 import solara
 
 try:
@@ -38,13 +53,16 @@ except ModuleNotFoundError:  # run from a plain checkout: make the repository im
 
 with warnings.catch_warnings():  # Solara's hook check flags Mesa's own ComponentsView: not ours
     warnings.filterwarnings("ignore", message=".*ComponentsView.*use_state", category=UserWarning)
-    from mesa.visualization import SolaraViz, make_plot_component
+    from mesa.visualization import SolaraViz
+    from mesa.visualization import solara_viz as _solara_viz
     from mesa.visualization.utils import update_counter
 
+from coprosim.dashboards.charts import KEY_CHARTS, MORE_CHARTS, available_charts
 from coprosim.dashboards.figures import (
     CITIZEN_STATES,
     STATE_COLOURS,
     STATE_LABELS,
+    ChartPicture,
     NetworkPicture,
     NetworkSnapshot,
     regime_colour,
@@ -60,6 +78,14 @@ from coprosim.dashboards.settings import (
 from coprosim.model import PRESETS, CoproductionModel, ParameterError, Params
 
 NAME = "coprosim on Mesa SolaraViz"
+PLAY_INTERVAL_MS = 40  # Mesa's Play: the pause between weeks (its slider changes it)
+CSS = """
+/* every slider shows its value (Vuetify's thumb label, normally only while dragged) */
+.v-slider__thumb-label-container { display: block !important; }
+.v-input__slider { margin-top: 26px; }
+.cp-mesa-runsettings { columns: 2 14em; column-gap: 1.5em; font-size: 14px; line-height: 1.35; }
+.cp-mesa-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; font-size: 14px; }
+"""
 
 
 def preset_parameters() -> set[str]:
@@ -120,16 +146,76 @@ class MesaPageModel(CoproductionModel):
             scenario = DEFAULT_SCENARIO
         super().__init__(scenario=scenario, seed=seed, **kwargs)
         self.seed_used = seed
+        # Play steps in one thread while the page draws in another: a week and a reading of
+        # the collected data take turns (a plot never sees a half-collected week)
+        self.turns = threading.RLock()
+        collected = self.datacollector.get_model_vars_dataframe
+
+        def read_collected():
+            with self.turns:
+                return collected()
+
+        self.datacollector.get_model_vars_dataframe = read_collected
+
+    def step(self) -> None:
+        with self.turns:
+            super().step()
 
 
-def _titled(title: str, ylim: tuple[float, float] | None = None):
-    def post_process(ax) -> None:
-        ax.set_title(title, fontsize=11, loc="left")
-        if ylim:
-            ax.set_ylim(*ylim)
-        ax.grid(alpha=0.3)
+def seed_problem(text) -> str | None:
+    """The one-line message for a typed seed that the run would refuse, else None."""
+    try:
+        parse_seed(str(text))
+    except ParameterError as exc:
+        return f"{exc}. Reset would use seed {DEFAULT_SEED} instead."
+    return None
 
-    return post_process
+
+@solara.component
+def LabelledUserInputs(user_params, on_change=None):
+    """Mesa's user inputs (``mesa.visualization.solara_viz.UserInputs``) with each slider's value
+    always shown and a bad seed reported as it is typed (see the module's docstring)."""
+    seed_text, set_seed_text = solara.use_state(None)
+    for name, options in user_params.items():
+        def change(value, name=name):
+            if on_change is not None:
+                on_change(name, value)
+
+        label = options.get("label", name) if isinstance(options, dict) else name
+        kind = options.get("type") if isinstance(options, dict) else None
+        if kind == "SliderInt":
+            solara.SliderInt(label, value=options.get("value"), on_value=change,
+                             min=options.get("min"), max=options.get("max"),
+                             step=options.get("step"), thumb_label="always")
+        elif kind == "SliderFloat":
+            solara.SliderFloat(label, value=options.get("value"), on_value=change,
+                               min=options.get("min"), max=options.get("max"),
+                               step=options.get("step"), thumb_label="always")
+        elif kind == "Select":
+            solara.Select(label, value=options.get("value"), on_value=change,
+                          values=options.get("values"))
+        elif kind == "Checkbox":
+            solara.Checkbox(label=label, on_value=change, value=options.get("value"))
+        elif kind == "InputText" and name == "seed":
+            def typed(text, change=change):
+                set_seed_text(text)
+                change(text)
+
+            shown = options.get("value") if seed_text is None else seed_text
+            problem = seed_problem(shown)
+            solara.InputText(label=label, value=shown, on_value=typed, continuous_update=True,
+                             error=bool(problem))
+            if problem:
+                solara.Error(problem, dense=True)
+        elif kind == "InputText":
+            solara.InputText(label=label, on_value=change, value=options.get("value"))
+        else:
+            raise ValueError(f"{kind} is not a supported input type")
+
+
+# SolaraViz's model inputs are drawn by ``mesa.visualization.solara_viz.UserInputs`` (looked up
+# when the page renders): the page draws them with ``LabelledUserInputs`` instead.
+_solara_viz.UserInputs = LabelledUserInputs
 
 
 @solara.component
@@ -144,19 +230,21 @@ def NetworkView(model: CoproductionModel):
     picture = solara.use_memo(
         lambda: NetworkPicture(model, size_px=360), [model])
     solara.use_effect(lambda: model.release, [model])
-    with solara.Column(style={"max-width": "340px", "margin": "0 auto"}):  # fits Mesa's grid cell
+    with solara.Column(style={"max-width": "300px", "margin": "0 auto"}):  # fits Mesa's grid cell
         solara.Image(picture.draw(NetworkSnapshot.of(model)), width="100%", format="jpeg")
-        legend = " &nbsp; ".join(
-            f'<span style="color:{STATE_COLOURS[state]}">{"&#9660;" if state == "withdrawn" else "&#9679;"}'
-            f"</span> {STATE_LABELS[state]}" for state in CITIZEN_STATES)
-        solara.HTML(tag="div", unsafe_innerHTML=legend + " &nbsp; &#9675; volunteer",
-                    style={"font-size": "14px"})
+        legend = "".join(
+            f'<span><span style="color:{STATE_COLOURS[state]}">'
+            f'{"&#9660;" if state == "withdrawn" else "&#9679;"}</span> {STATE_LABELS[state]}'
+            "</span>" for state in CITIZEN_STATES)
+        solara.HTML(tag="div", unsafe_innerHTML=legend + "<span>&#9675; volunteer</span>",
+                    classes=["cp-mesa-legend"])
 
 
 @solara.component
 def RunSettings(model: CoproductionModel):
-    """This run: scenario, seed and the value of each slider the running model was built with;
-    a bad seed's message first."""
+    """This run: scenario, seed, week, and the sliders the running model was built with that are
+    not at their starting values (each slider shows its own value); a bad seed's message
+    first."""
     update_counter.get()
     error = getattr(model, "input_error", None)
     if error:
@@ -164,30 +252,62 @@ def RunSettings(model: CoproductionModel):
     seed = getattr(model, "seed_used", None)
     lines = [f"<b>This run</b>: {html.escape(scenario_label(model.preset_name or DEFAULT_SCENARIO))}"
              f", seed {seed if seed is not None else '?'}, week {model.steps}"]
-    for name, options in MODEL_PARAMS.items():
-        if options["type"].startswith("Slider"):
-            lines.append(f"{html.escape(options['label'])}: "
-                         f"<b>{format_value(name, getattr(model.params, name))}</b>")
-    solara.HTML(tag="div", unsafe_innerHTML="<br>".join(lines),
-                style={"font-size": "15px", "line-height": "1.4"})
+    changed = [(name, options) for name, options in MODEL_PARAMS.items()
+               if options["type"].startswith("Slider")
+               and getattr(model.params, name) != options["value"]]
+    for name, options in changed:
+        lines.append(f"{html.escape(options['label'])}: "
+                     f"<b>{format_value(name, getattr(model.params, name))}</b>")
+    if not changed:
+        lines.append("Every slider at its starting value.")
+    solara.HTML(tag="div", unsafe_innerHTML="<br>".join(lines), classes=["cp-mesa-runsettings"])
+
+
+MESA_CHARTS = ("value", "participation", "trust", "equity")  # chart keys (dashboards/charts.py)
+
+
+@solara.component
+def MetricChart(model: CoproductionModel, key: str):
+    """One of the teaching dashboard's charts of the running model, redrawn each week by
+    drawing only its new lines (``figures.ChartPicture``), with its title, definition and a
+    legend in plain words. Mesa's ``make_plot_component`` draws each plot afresh every week
+    (some 150 ms each), which held Play to about one week a second."""
+    update_counter.get()
+    metrics = set(model.datacollector.model_vars)
+    spec = solara.use_memo(lambda: next(
+        (c for c in available_charts(KEY_CHARTS + MORE_CHARTS, metrics) if c.key == key), None),
+        [model])
+    picture = solara.use_memo(
+        lambda: ChartPicture(spec, [(model.preset_name, scenario_label(model.preset_name))],
+                             [model.params], size_px=(400, 220)) if spec else None, [model])
+    if spec is None or picture is None:
+        return
+    with model.turns:
+        series = {line.metric: np.asarray(model.datacollector.model_vars[line.metric],
+                                          dtype=float) for line in spec.lines}
+    colour = regime_colour(model.preset_name)
+    legend = "".join(
+        f'<span><span style="display:inline-block;width:22px;border-top:3px '
+        f'{"solid" if k == 0 else "dashed"} {colour};vertical-align:middle"></span> '
+        f"{html.escape(line.label)}</span>" for k, line in enumerate(spec.lines))
+    with solara.Column(gap="2px", style={"max-width": "440px"}):
+        solara.HTML(tag="div", unsafe_innerHTML=f"<b>{html.escape(spec.heading)}</b>",
+                    style={"font-size": "15px"})
+        solara.HTML(tag="div", unsafe_innerHTML=html.escape(spec.definition),
+                    style={"font-size": "13px", "color": "#444", "line-height": "1.25"})
+        solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["cp-mesa-legend"])
+        solara.Image(picture.draw([series]), width="100%")
+
+
+def _chart_component(key: str):
+    def component(model):
+        return MetricChart(model, key)
+    component.__name__ = f"Chart_{key}"
+    return component
 
 
 # The page's components: this run's settings, the network and a few key metrics over the weeks.
-COMPONENTS = [
-    RunSettings,
-    NetworkView,
-    make_plot_component({"public_value": regime_colour("coproduction"),
-                         "emergent_value": regime_colour("npm")},
-                        post_process=_titled("Public value per citizen (need reduced)"),
-                        backend="matplotlib"),
-    make_plot_component({"participation_rate": "#0072B2", "mean_trust": "#009E73",
-                         "mean_efficacy": "#CC79A7", "staff_motivation": "#777777"},
-                        post_process=_titled("Shares and means", (0.0, 1.0)),
-                        backend="matplotlib"),
-    make_plot_component({"equity_gap": "#D55E00", "hidden_need": "#E69F00"},
-                        post_process=_titled("Equity gap and hidden need"),
-                        backend="matplotlib"),
-]
+COMPONENTS = [RunSettings, NetworkView, *(_chart_component(key) for key in MESA_CHARTS)]
 MODEL_PARAMS = model_params()
 
 
@@ -200,8 +320,10 @@ def make_model() -> MesaPageModel:
 def MesaDashboard(model: solara.Reactive | None = None):
     """SolaraViz around one coprosim model. ``model`` (reactive) lets tests hold on to it."""
     first = solara.use_memo(lambda: make_model() if model is None else None, [])
+    solara.Style(CSS)
     SolaraViz(model if model is not None else first, components=COMPONENTS,
-              model_params=MODEL_PARAMS, name=NAME, play_interval=200)
+              model_params=MODEL_PARAMS, name=NAME, play_interval=PLAY_INTERVAL_MS,
+              use_threads=True)
 
 
 @solara.component

@@ -103,9 +103,7 @@ def test_reset_builds_a_new_model_from_the_scenario_seed_and_sliders():
     old = model.value
     rc.find(v.Select, label="Scenario (sets the regime rules)").widget.v_model = "npm"
     rc.find(v.Slider, label=mesa_app.MODEL_PARAMS["n_citizens"]["label"]).widget.v_model = 150
-    seed = rc.find(v.TextField, label="Seed (whole number)").widget
-    seed.v_model = "7"
-    seed.fire_event("keyup.enter", "7")
+    type_seed(rc, "7")
     click(rc, "Reset")
     new = model.value
     assert new is not old and new.steps == 0
@@ -123,9 +121,8 @@ def html_shown(rc) -> str:
 
 
 def type_seed(rc, text: str) -> None:
-    seed = rc.find(v.TextField, label="Seed (whole number)").widget
-    seed.v_model = text
-    seed.fire_event("keyup.enter", text)
+    """Type a seed (the field takes each key as typed: no Enter needed)."""
+    rc.find(v.TextField, label="Seed (whole number)").widget.v_model = text
 
 
 def test_bad_seed_then_reset_gives_a_message_not_a_traceback():
@@ -168,3 +165,28 @@ def test_cli_serves_the_mesa_page_on_its_own_port():
     assert env["SOLARA_THEME_SHOW_BANNER"] == "False"
     assert env["MALLOC_ARENA_MAX"] == cli.MALLOC_ARENAS
     assert cli.server_environment({"MALLOC_ARENA_MAX": "8"})["MALLOC_ARENA_MAX"] == "8"
+
+
+def test_a_bad_seed_is_reported_as_it_is_typed_before_reset():
+    """The message shows at once (Mesa would only build the model on Reset); a good seed
+    clears it; the run on screen is untouched until Reset."""
+    rc, model = render()
+    first = model.value
+    seed = rc.find(v.TextField, label="Seed (whole number)").widget
+    seed.v_model = "12x"  # typed, not yet Reset
+    errors = [str(w.children) for w in rc.find(v.Alert, type="error").widgets]
+    assert any("seed: must be a whole number" in e for e in errors), errors
+    assert model.value is first
+    seed.v_model = "12"
+    assert not rc.find(v.Alert, type="error").widgets
+
+
+def test_every_slider_shows_its_value_and_the_charts_use_plain_words():
+    rc, _ = render()
+    sliders = [w for w in rc.find(v.Slider).widgets
+               if w.label in {o.get("label") for o in mesa_app.MODEL_PARAMS.values()}]
+    assert sliders and all(w.thumb_label == "always" for w in sliders)
+    shown = html_shown(rc)
+    for name in ("public_value", "participation_rate", "mean_trust", "equity_gap"):
+        assert name not in shown, f"code name {name} on the page"
+    assert "Participation" in shown and "Public value" in shown

@@ -370,6 +370,24 @@ def test_a_mesa_scenario_seeds_a_mesa_model_as_mesa_does():
 
 
 @ON_3_5
+def test_a_mesa_scenario_gives_the_model_its_preset_and_parameters():
+    from coprosim.model.scenarios import as_mesa_scenario, preset_and_params
+    from mesa.experimental.scenarios import Scenario
+
+    scenario = as_mesa_scenario("coproduction_no_outreach", rng=2, n_citizens=300)
+    assert preset_and_params(scenario) == ("coproduction_no_outreach",
+                                           Params.preset("coproduction_no_outreach", n_citizens=300))
+    plain = Scenario(rng=1, **Params.preset("npm").as_dict())  # a Mesa user's own Scenario
+    assert preset_and_params(plain) == (None, Params.preset("npm"))
+    with pytest.raises(ParameterError, match=r"^scenario: .* not beside it \(got n_citizens\)$"):
+        preset_and_params(scenario, None, {"n_citizens": 100})
+    with pytest.raises(ParameterError, match=r"not beside it \(got params\)$"):
+        preset_and_params(scenario, Params(), {})
+    with pytest.raises(ParameterError, match="^density: unknown parameter"):
+        preset_and_params(Scenario(rng=1, density=0.8))
+
+
+@ON_3_5
 @pytest.mark.xfail(strict=True, raises=ParameterError,
                    reason="CoproductionModel does not take a Mesa Scenario yet: model/model.py "
                           "needs the three lines in docs/supported-versions.md")

@@ -153,7 +153,7 @@ def no_sideways_scroll(page) -> bool:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("class") / "server.log"
-    process, url = start_server(log_path)
+    process, url = start_server(log_path, cull="5s")  # a closed phone's session ends soon
     try:
         yield url, log_path
     finally:
@@ -318,6 +318,13 @@ def test_a_class_of_twenty_predicts_samples_role_plays_and_rejoins(server, brows
                 assert {r["took_part"] for r in mine} == {"no"}
     assert "week,kind,agent,value" in text
     assert all(no_sideways_scroll(page) for page in students)
+
+    # phones that close are no longer counted as open (their sessions end, their subscriptions
+    # with them)
+    for page in students[-5:]:
+        page.context.close()
+    teacher.get_by_text(f"{STUDENTS - 5} with the page open now").wait_for(timeout=90_000)
+    students = students[:-5]
 
     # the teacher ends the class: the phones say so; a new class with a new code opens
     teacher.get_by_role("button", name="End this class").click()

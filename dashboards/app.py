@@ -18,7 +18,8 @@ other packages add to the page without editing it:
   whose module cannot be imported is left out. ``dashboards/classroom``'s ``ClassTab`` is one;
   it is called as ``ClassTab(state=state)`` with the tab's ``DashboardState``.
 - ``ROUTE_PROVIDERS``: extra pages of the server, each (module, attribute) naming a list of
-  ``solara.Route`` (for instance a ``/join`` page for students); ``routes`` is what Solara serves.
+  ``solara.Route`` (for instance a ``/join`` page for students); ``routes`` is what Solara serves,
+  with ``/worksheets`` (every lesson as a printable one-page worksheet) built in.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from coprosim.dashboards.components.lessons import LessonsView, load_lessons  # 
 from coprosim.dashboards.components.state import TABS, DashboardState, use_dashboard_state
 from coprosim.dashboards.components.style import CSS
 from coprosim.dashboards.components.table import HEADLINES  # noqa: F401  (tests read it here)
+from coprosim.dashboards.components.worksheets import WorksheetsPage
 from coprosim.dashboards.session import Session
 
 SESSION_CULL = "2m"  # a closed tab's session is freed after this (Solara's default: 24 h)
@@ -169,7 +171,9 @@ def Layout(children=[]):  # noqa: B006 (Solara API)
 
 def build_routes() -> list:
     """The dashboard at ``/``, then the pages other packages provide (``ROUTE_PROVIDERS``)."""
-    found = [solara.Route(path="/", component=Page, label="Dashboard", layout=Layout)]
+    found = [solara.Route(path="/", component=Page, label="Dashboard", layout=Layout),
+             solara.Route(path="worksheets", component=WorksheetsPage, label="Worksheets",
+                          layout=Layout)]
     for module, name in ROUTE_PROVIDERS:
         found += list(_provided(module, name) or [])
     return found

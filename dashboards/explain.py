@@ -1,6 +1,7 @@
-"""The ideas of the seed chapters, mapped to the model's mechanisms and parameters, for students.
+"""The ideas of Jensen & Thomassen (2020) and Thomassen & Jensen (2020), mapped to the model's
+mechanisms and parameters, for students.
 
-Seed chapters: Jensen & Thomassen, "Organizing learning processes of co-production: a theoretical
+The two chapters: Jensen & Thomassen, "Organizing learning processes of co-production: a theoretical
 view" (key terms: experience, reflection, emergence, contextualization, learning in organizations,
 action research; the NPM critique), and "Knowledge building and learning in the public sector
 through co-creation and 'withness-thinking'" (withness, wicked problems, action research).
@@ -11,6 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+FIRST = "Jensen & Thomassen (2020)"
+SECOND = "Thomassen & Jensen (2020)"
+# The two works, named in full where the page introduces them.
+WORKS = ("Jensen & Thomassen (2020), *Organizing learning processes of co-production: a "
+         "theoretical view*, and Thomassen & Jensen (2020), *Knowledge building and learning in "
+         "the public sector through co-creation and 'withness-thinking'*, both in *Processual "
+         "Perspectives on the Co-Production Turn in Public Sector Organizations* (IGI Global)")
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,7 @@ class Idea:
     parameters: tuple[str, ...]
     try_this: str
     setup: dict[str, Any] = field(default_factory=dict)
+    source: str = FIRST  # the work the idea is taken from
 
 
 IDEAS: list[Idea] = [
@@ -100,6 +110,7 @@ IDEAS: list[Idea] = [
         "Run co-production for 100 weeks, then set withness to 0 and press Reset: the first "
         "run stays as a faint ghost, so the Trust chart shows how much is left.",
         {"scenario": "coproduction", "overrides": {"withness": 0.0}},
+        source=SECOND,
     ),
     Idea(
         "Citizens as customers, pacified (NPM critique)",
@@ -149,13 +160,14 @@ IDEAS: list[Idea] = [
     ),
     Idea(
         "Wicked problems",
-        "Welfare tasks that are complex and need several actors to solve (second chapter).",
+        "Welfare tasks that are complex and need several actors to solve.",
         "A share of new needs is wicked. One actor alone loses productivity on them; encounters "
         "where staff, citizen and volunteers all contribute lose none.",
         ("wicked_share", "wicked_penalty"),
         "Run co-production, then raise the share of wicked problems to 0.8 and Reset; compare "
         "public value (More charts) with the ghost.",
         {"scenario": "coproduction", "overrides": {"wicked_share": 0.8}},
+        source=SECOND,
     ),
     Idea(
         "Action research",
@@ -175,7 +187,7 @@ def idea_markdown(idea: Idea, label_of, meaning_of) -> str:
     ``meaning_of(name)`` its one-line meaning. Parameters the model no longer has are left out."""
     params = "\n".join(f"- **{label_of(name)}** (`{name}`): {meaning_of(name)}"
                        for name in idea.parameters if meaning_of(name) is not None)
-    return (f"**In the chapters.** {idea.chapters}\n\n"
+    return (f"**{idea.source}.** {idea.chapters}\n\n"
             f"**In the model.** {idea.mechanism}\n\n"
             f"**Parameters.**\n\n{params}\n\n"
             f"**Try this.** {idea.try_this}")

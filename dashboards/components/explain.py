@@ -5,20 +5,21 @@ from __future__ import annotations
 
 import solara
 from coprosim.dashboards.components.base import Prose
-from coprosim.dashboards.explain import IDEAS, idea_markdown
+from coprosim.dashboards.explain import IDEAS, WORKS, idea_markdown
 from coprosim.dashboards.settings import parameter_label
 from coprosim.model import Params
 
 
 @solara.component
 def ExplainView(on_setup):
-    """The seed chapters' ideas, each mapped to its mechanism and parameters, in plain words,
+    """The ideas of Jensen & Thomassen (2020) and Thomassen & Jensen (2020), each mapped to its mechanism and parameters, in plain words,
     with a button that sets up its experiment."""
     Prose(
-        "### From the chapters to the model\n"
-        "Each idea from the two seed chapters is a mechanism in the model, and each mechanism has "
-        "a parameter that sets its strength. Change one, keep the seed, press Reset: the run "
-        "before stays on the charts as a faint ghost, so you can see what the change did.")
+        "### From the theory to the model\n"
+        f"The ideas come from two chapters: {WORKS}. Each idea is a mechanism in the model, and "
+        "each mechanism has a parameter that sets its strength. Change one, keep the seed, "
+        "press Reset: the run before stays on the charts as a faint ghost, so you can see what "
+        "the change did.")
     known = set(Params.field_names())
 
     def meaning(name):

@@ -63,7 +63,7 @@ def LessonCard(lesson, number: int, count: int, on_lesson):
     ideas = getattr(lesson, "ideas", "")
     _html(f'<div class="n">Lesson {number} of {count}</div>'
           f"<h2>{html.escape(lesson.title)}</h2>"
-          + (f'<div class="idea">From the chapters: {html.escape(ideas)}</div>' if ideas else ""),
+          + (f'<div class="idea">The ideas: {html.escape(ideas)}</div>' if ideas else ""),
           ["cp-lesson-head"])
     with _div("cp-lesson-body"):
         with _div("cp-lesson-col"):
@@ -115,6 +115,8 @@ def LessonsView(lessons: list, on_lesson, chosen: int = 0, on_choose=None):
         with _div("cp-lesson-nav"):
             _html("Each lesson is one turn of the learning cycle: predict, run, watch, explain, "
                   "try the next experiment (plan, act, observe, reflect).", ["cp-caption"])
+            _html('<a href="worksheets" target="_blank" rel="noopener">Print the worksheets</a>'
+                  " (one page per lesson, with a QR code of its setup)", ["cp-caption"])
             for index, lesson in enumerate(lessons):
                 solara.Button(f"{index + 1}. {getattr(lesson, 'title', 'Lesson')}", text=True,
                               on_click=lambda i=index: on_choose and on_choose(i),

@@ -117,14 +117,6 @@ def test_a_generator_given_as_rng_is_used_as_is():
     assert model.rng is generator
 
 
-def test_the_model_draws_from_the_seeded_generator():
-    model = CoproductionModel(scenario="npm", seed=11, n_citizens=50)
-    fresh = np.random.default_rng(11)
-    # the model's named streams start from model.rng's first draw (model/streams.py)
-    assert model.streams._root_entropy == int(fresh.integers(2**63))
-    model.release()
-
-
 FINGERPRINT = """
 import json, sys, warnings
 warnings.simplefilter("error", FutureWarning)

@@ -7,7 +7,7 @@ as it is, e.g. on a code host):
 - ``<!-- generated: metrics -->``: every metric the model reports (``coprosim.model.METRICS``),
   with its unit and better direction (``METRIC_INFO``);
 - ``<!-- generated: lessons -->``: the dashboard's lessons (``coprosim.dashboards.lessons``),
-  title and the ideas each is about.
+  title, the ideas each is about and its second run.
 
 coprosim is imported from the environment that runs MkDocs (``make docs`` uses .venv, where it
 is installed from this checkout). Nothing is fetched.
@@ -36,11 +36,13 @@ def metrics_table() -> str:
 
 
 def lessons_table() -> str:
-    """One row per lesson, in the dashboard's order: its title and the ideas it is about."""
+    """One row per lesson, in the dashboard's order: its title, the ideas it is about, and its
+    second run (if it has one)."""
     from coprosim.dashboards.lessons import LESSONS
 
-    rows = ["| lesson | the ideas it is about |", "|---|---|"]
-    rows += [f"| {cell(lesson.title)} | {cell(lesson.ideas)} |" for lesson in LESSONS]
+    rows = ["| lesson | the ideas it is about | second run |", "|---|---|---|"]
+    rows += [f"| {cell(lesson.title)} | {cell(lesson.ideas)} | "
+             f"{cell(getattr(lesson, 'then_label', '') or '')} |" for lesson in LESSONS]
     return "\n".join(rows)
 
 

@@ -226,6 +226,15 @@ def test_reading_a_report_lists_every_metric(site):
     assert "<!-- generated" not in built, "a generated table was left as its marker"
 
 
+def test_experiments_guide_lists_every_shipped_experiment(site):
+    """The shipped files' table is written from the files when the site is built."""
+    from coprosim.experiments import shipped_experiments
+
+    built = (site / "experiments.html").read_text(encoding="utf-8")
+    missing = [name for name in shipped_experiments() if f"<code>{name}</code>" not in built]
+    assert not missing, f"the experiments guide does not list the shipped files {missing}"
+
+
 def python_blocks() -> list[tuple[str, str]]:
     found = []
     for path in markdown_files():

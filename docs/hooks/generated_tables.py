@@ -7,7 +7,9 @@ as it is, e.g. on a code host):
 - ``<!-- generated: metrics -->``: every metric the model reports (``coprosim.model.METRICS``),
   with its unit and better direction (``METRIC_INFO``);
 - ``<!-- generated: lessons -->``: the dashboard's lessons (``coprosim.dashboards.lessons``),
-  title, the ideas each is about and its second run.
+  title, the ideas each is about and its second run;
+- ``<!-- generated: experiments -->``: the experiment files shipped with coprosim
+  (``coprosim.experiments.shipped_experiments``), with the command each is for and its size.
 
 coprosim is imported from the environment that runs MkDocs (``make docs`` uses .venv, where it
 is installed from this checkout). Nothing is fetched.
@@ -46,7 +48,36 @@ def lessons_table() -> str:
     return "\n".join(rows)
 
 
-TABLES = {"metrics": metrics_table, "lessons": lessons_table}
+def experiments_table() -> str:
+    """One row per experiment file shipped with coprosim: the command it is for, what it says it
+    is (its description), and its size (scenarios, sweep points, replications, weeks, citizens)."""
+    import tomllib
+
+    from coprosim.experiments import load_experiment, shipped_experiments
+
+    rows = ["| name | command | what it is | scenarios x points x replications, weeks, citizens |",
+            "|---|---|---|---|"]
+    for name, path in sorted(shipped_experiments().items()):
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        experiment = load_experiment(path)
+        if "map" in data:
+            command = "`coprosim map`"
+        elif "sensitivity" in data:
+            method = data["sensitivity"].get("method")
+            command = "`coprosim sensitivity`" + (f" ({method})" if method else "")
+        elif "sweep" in data:
+            command = "`coprosim sweep`"
+        else:
+            command = "`coprosim compare`"
+        citizens = sorted({experiment.params_for(s).n_citizens for s in experiment.scenarios})
+        size = (f"{len(experiment.scenarios)} x {len(experiment.points)} x "
+                f"{experiment.replications}, {experiment.steps} weeks, "
+                f"{'/'.join(f'{n:,}' for n in citizens)} citizens")
+        rows.append(f"| `{name}` | {command} | {cell(experiment.description)} | {size} |")
+    return "\n".join(rows)
+
+
+TABLES = {"metrics": metrics_table, "lessons": lessons_table, "experiments": experiments_table}
 
 
 def on_page_markdown(markdown: str, **kwargs) -> str:

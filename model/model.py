@@ -45,18 +45,19 @@ from .rules import ModeRules
 from .streams import Streams
 from .week import Durations, Week
 
-# Citizens' starting state (set-up only; docs/ODD.md 1.2). Named constants rather than parameters:
-# each week's learning moves these states within a few dozen weeks, and the last 50 of 150 weeks
-# depend on them by under 2% (tests/test_behaviour.py::test_results_forget_the_starting_skills).
-# The starting habit and expected benefit of taking part are parameters instead (initial_habit,
-# initial_expected_benefit): taking part is a complex contagion, so where it starts shapes where
-# it ends (path dependence, tested in the same file).
+# Citizens' starting state (set-up only; docs/ODD.md 1.2). Taking part is a complex contagion, so
+# where citizens start shapes where they end (path dependence: tests/test_behaviour.py). The
+# levels are therefore parameters (initial_efficacy, initial_skill, initial_habit,
+# initial_expected_benefit, trust_level), sampled by coprosim map; what stays constant here is only
+# how they differ by resources (the slopes) and the person-to-person noise.
 TRAIT_NOISE = 0.05  # sd of person-to-person variation in starting trust, efficacy and skill
 # Trust rises with resources; 0.25 per unit of resources puts the top resource quintile about 0.11
 # above the bottom one, close to the 12-point income gap in trust (OECD 2021).
 TRUST_RESOURCE_SLOPE = 0.25
-START_EFFICACY = (0.2, 0.5)  # intercept and slope on resources: efficacy rises with resources
-START_SKILL = (0.1, 0.2)  # intercept and slope on resources: co-production skill
+# Efficacy and skill rise with resources (Bovaird et al. 2015; BLS 2010: direction): by these
+# amounts per unit of resources above the parameters' levels at no resources.
+EFFICACY_RESOURCE_SLOPE = 0.5
+SKILL_RESOURCE_SLOPE = 0.2
 # Routine skill and process improvements never save more than 90% of a simple case's time.
 MAX_ROUTINE_SAVING = 0.9
 # Outreach contacts group members whose need is above this share of the threshold for asking.
@@ -181,8 +182,9 @@ class CoproductionModel(mesa.Model):
             "wellbeing": np.ones(n),
             "trust": trust0,
             "trust_baseline": trust0.copy(),
-            "efficacy": np.clip(START_EFFICACY[0] + START_EFFICACY[1] * resources + noise[1], 0.0, 1.0),
-            "skill": np.clip(START_SKILL[0] + START_SKILL[1] * resources + noise[2], 0.0, 1.0),
+            "efficacy": np.clip(p.initial_efficacy + EFFICACY_RESOURCE_SLOPE * resources + noise[1],
+                                0.0, 1.0),
+            "skill": np.clip(p.initial_skill + SKILL_RESOURCE_SLOPE * resources + noise[2], 0.0, 1.0),
             "habit": p.initial_habit * resources,
             "expected_benefit": np.full(n, p.initial_expected_benefit),
             "innovation_gain": np.zeros(n),

@@ -155,6 +155,8 @@ class Params:
     volunteer_demand: float = _spec(0.3, 0.0, 1.0, "share of encounters", "Programme: share of encounters the programme asks a volunteer to join (its load).", group="programme", plausible=(0.1, 0.6))
 
     # --- citizens: participation, experience, trust --------------------------------------------------
+    initial_efficacy: float = _spec(0.2, 0.0, 1.0, "efficacy", "Sense of agency at the start of a citizen with no resources (it rises by 0.5 per unit of resources: self-efficacy drives co-production, Bovaird et al. 2015).", group="citizens", plausible=(0.1, 0.35))
+    initial_skill: float = _spec(0.1, 0.0, 1.0, "skill", "Co-production skill at the start of a citizen with no resources (it rises by 0.2 per unit of resources).", group="citizens", plausible=(0.05, 0.25))
     initial_habit: float = _spec(0.3, 0.0, 1.0, "habit", "Habit of taking part at the start, for a citizen with full resources (it rises with resources: BLS 2010). Taking part is a complex contagion, so where it starts shapes where it ends.", group="citizens", plausible=(0.1, 0.6))
     initial_expected_benefit: float = _spec(0.3, 0.0, 1.0, "utility", "Benefit citizens expect of taking part before any experience of it.", group="citizens", plausible=(0.1, 0.5))
     passive_effort: float = _spec(0.05, 0.0, 1.0, "effort", "What a citizen who does not take part still puts into an encounter: showing up, filling in forms (co-production is inherent in services: Osborne, Radnor & Strokosch 2016).", group="citizens", plausible=(0.0, 0.15))

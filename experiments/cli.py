@@ -61,6 +61,21 @@ def add_commands(subparsers) -> None:
     _add_run_options(map_)
     map_.set_defaults(func=cmd_map)
 
+    decompose = subparsers.add_parser(
+        "decompose", help="each rule pair's share of the gap between co-production and NPM "
+                          "(writes results/rule_decomposition/shares.md)")
+    decompose.add_argument("--replications", type=_count("--replications"), default=10,
+                           help="paired seeds per scenario (default 10)")
+    decompose.add_argument("--citizens", type=_count("--citizens", 200_000), default=1000,
+                           help="citizens per run (default 1000)")
+    decompose.add_argument("--steps", type=_count("--steps"), default=200,
+                           help="weeks per run (default 200)")
+    decompose.add_argument("--workers", type=_count("--workers"), default=None,
+                           help="local worker processes (default: all cores)")
+    decompose.add_argument("--out", default="results/rule_decomposition",
+                           help="results folder (default results/rule_decomposition)")
+    decompose.set_defaults(func=cmd_decompose)
+
     calibrate = subparsers.add_parser(
         "calibrate", help="fit the free parameters to the literature's anchors (ABC-SMC, pyabc; "
                           "resumable) and write results/calibration/<name>/report.md")
@@ -85,13 +100,13 @@ def _add_run_options(parser) -> None:
                         help="local worker processes (default: all cores)")
     parser.add_argument("--out", default=None, help="results folder (default results/<experiment>)")
     parser.add_argument("--replications", type=_count("--replications"), default=None,
-                        help="override the file's replications (part of the results' identity)")
+                        help="override the file's replications; more than the results on disk "
+                             "runs only the new seeds (the others are kept, still paired)")
     parser.add_argument("--steps", type=_count("--steps"), default=None,
                         help="override the file's steps (part of the results' identity)")
     parser.add_argument("--resume", action="store_true",
-                        help="continue the results in the folder (what happens anyway; with "
-                             "--resume, a folder with nothing to resume is an error). More "
-                             "--replications than on disk adds only the new seeds")
+                        help="continue the results in the folder (what a rerun does anyway; "
+                             "with --resume, a folder with nothing to resume is an error)")
     parser.add_argument("--force", action="store_true",
                         help="discard results of a different experiment in the results folder")
     parser.add_argument("--dask", metavar="ADDRESS", default=None,
@@ -211,6 +226,17 @@ def cmd_sensitivity(args) -> int:
     print(result.attrs["table"])
     print(f"\nindices: {result.attrs['csv']}\nplot: {result.attrs['figure']}")
     return EXIT_SOME_FAILED if result.attrs["failed"] else 0
+
+
+def cmd_decompose(args) -> int:
+    """Run (or resume) the rule decomposition and print each rule pair's share of the gap."""
+    from .decomposition import decompose, shares_markdown
+
+    table = decompose(out=args.out, workers=args.workers, replications=args.replications,
+                      n_citizens=args.citizens, steps=args.steps)
+    print(shares_markdown(table), end="")
+    print(f"\nshares: {Path(args.out) / 'shares.md'}")
+    return 0
 
 
 def cmd_calibrate(args) -> int:

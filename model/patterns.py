@@ -49,7 +49,7 @@ REGIONS: dict[str, Region] = {
         "is ample, co-production reduces about as much need as NPM, yet trust is higher; without "
         "withness the gap in trust shrinks ('withness-thinking').",
         ("npm", "coproduction"),
-        {"substitution": 1.0, "staff_weight": 1.0, "staff_per_1000": 25.0}, n_citizens=400),
+        {"substitution": 1.0, "staff_weight": 1.0, "staff_per_1000": 25.0}),
     "npm_wins_on_routine": Region(
         11, "NPM wins on routine",
         "With mostly simple needs, substitutable inputs, costly dialogue and scarce staff, NPM gives "
@@ -99,5 +99,5 @@ REGIONS: dict[str, Region] = {
         17, "Mechanism-on null",
         "With equal rules in both modes and every behavioural mechanism on, the two modes are "
         "equivalent: any difference would be keyed to a label.",
-        ("neutral_npm", "neutral_coproduction"), {}, n_citizens=300, steps=100),
+        ("neutral_npm", "neutral_coproduction"), {}, steps=100),
 }

@@ -12,7 +12,7 @@ from .conftest import run_frames, window_mean
 
 SEEDS = range(20)
 METRICS = ("public_value", "mean_trust", "equity_gap")
-REGION = dict(n_citizens=300, staff_per_1000=8)  # scarce staff time: allocation rules matter
+REGION = dict(n_citizens=500, staff_per_1000=8)  # scarce staff time: allocation rules matter
 STEPS = 80
 
 

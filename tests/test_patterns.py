@@ -51,8 +51,8 @@ def test_matthew_effect_without_outreach_and_outreach_narrows_the_gap():
 def test_participation_decays_when_taking_part_yields_little():
     """Pattern 2: when taking part yields little visible value (low productivity), participation
     falls over time, as contributions do in repeated public-goods games (Ledyard 1995)."""
-    futile = run_frames("coproduction", SEEDS, 120, n_citizens=400, productivity=0.15)
-    useful = run_frames("coproduction", SEEDS, 120, n_citizens=400)
+    futile = run_frames("coproduction", SEEDS, 120, n_citizens=500, productivity=0.15)
+    useful = run_frames("coproduction", SEEDS, 120, n_citizens=500)
     assert_greater(window_mean(futile, "participation_rate", 1, 11),
                    window_mean(futile, "participation_rate", -30),
                    "participation to fall when taking part yields little")
@@ -108,8 +108,8 @@ def test_complementarity_decides_the_advantage():
     """Pattern 5: when staff and citizen inputs are substitutes co-production's advantage in public
     value all but vanishes; when they are complements it appears (Parks et al. 1981). A small
     advantage (a few per cent, from allocation by need) remains with substitutes: see docs/ODD.md."""
-    subst, npm_subst = _advantage("public_value", n_citizens=400, substitution=1.0)
-    compl, _ = _advantage("public_value", n_citizens=400, substitution=-1.0)
+    subst, npm_subst = _advantage("public_value", n_citizens=500, substitution=1.0)
+    compl, _ = _advantage("public_value", n_citizens=500, substitution=-1.0)
     assert_greater(compl, 10 * subst, "an advantage with complements over ten times that with substitutes")
     assert abs(subst.mean()) < 0.10 * npm_subst.mean(), (
         f"Expected a small advantage at most with substitutes, got {subst.mean():.4f} on {npm_subst.mean():.4f}"
@@ -122,9 +122,9 @@ def test_complementarity_decides_the_advantage():
                    "the programme it grows at each step (docs/ODD.md, section 5)", strict=False)
 def test_advantage_grows_with_wicked_problems():
     """Pattern 6: co-production's advantage in wellbeing grows with the share of wicked needs."""
-    none, _ = _advantage("mean_wellbeing", n_citizens=400, wicked_share=0.0)
-    some, _ = _advantage("mean_wellbeing", n_citizens=400, wicked_share=0.4)
-    most, _ = _advantage("mean_wellbeing", n_citizens=400, wicked_share=0.8)
+    none, _ = _advantage("mean_wellbeing", n_citizens=500, wicked_share=0.0)
+    some, _ = _advantage("mean_wellbeing", n_citizens=500, wicked_share=0.4)
+    most, _ = _advantage("mean_wellbeing", n_citizens=500, wicked_share=0.8)
     assert_greater(some, none, "a larger advantage at wicked_share 0.4 than 0")
     assert_greater(most, some, "a larger advantage at wicked_share 0.8 than 0.4")
 

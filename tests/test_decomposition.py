@@ -1,0 +1,26 @@
+"""Each rule pair's share of the gap between co-production and NPM (experiments/decomposition.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+from coprosim.experiments.decomposition import decompose, decomposition_experiment
+from coprosim.model.params import MODE_RULES
+
+
+def test_the_decomposition_makes_one_rule_npms_at_a_time_and_all_of_them_closes_the_gap(tmp_path):
+    """With every rule pair made NPM's the two regimes are the same model: the gap is exactly zero,
+    so that row's share is 100% on every metric; each other row changes one pair only."""
+    experiment = decomposition_experiment(replications=2, n_citizens=60, steps=12)
+    assert len(experiment.scenarios) == len(MODE_RULES) + 3
+    for name, (customer, cocreating) in MODE_RULES.items():
+        overrides = experiment.scenarios[f"npm_{name}"]["overrides"]
+        assert list(overrides) == [cocreating]
+    table = decompose(out=tmp_path, workers=1, replications=2, n_citizens=60, steps=12)
+    last = table.iloc[-1]
+    assert last["rule"] == "all seven"
+    for column in (c for c in table.columns if c.endswith(" gap")):
+        assert last[column] == 0.0, column
+    shares = [c for c in table.columns if c.endswith(" share")]
+    gaps = table.iloc[0][[c.replace(" share", " gap") for c in shares]].to_numpy(dtype=float)
+    np.testing.assert_allclose(last[shares].to_numpy(dtype=float)[gaps != 0], 1.0)
+    assert (tmp_path / "shares.md").read_text().count("\n") == len(MODE_RULES) + 4

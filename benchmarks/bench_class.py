@@ -10,6 +10,10 @@ teacher's page records the moment of the click (a capturing click listener). All
 browser on this machine, so the clocks agree. A round's latency is the time from the click until
 the last of the 30 screens shows the new round. Target: within 1 s.
 
+The server's CPU time for each round (``/proc``: all its threads, from the click until the
+updates were sent) says what a round costs whatever else the machine is doing: on a core of its
+own, a round takes about that long plus the network.
+
 Memory is the resident set of the server process (``/proc``): at start, with the teacher's page
 open, with the 30 students joined, after the rounds, and after every page has closed and the
 sessions were culled (``SOLARA_KERNEL_CULL_TIMEOUT=5s`` here).
@@ -70,6 +74,12 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time the process has used so far (all its threads, user and system), in s."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def deliveries(path: Path) -> list[tuple[float, float]]:
     """(change made, last tab updated) of each change the server delivered, in s."""
     if not path.exists():
@@ -107,9 +117,10 @@ def measure_class(browser, url: str, pid: int, students: int, rounds: int,
     for page in pages:
         page.evaluate(WATCH_ROUNDS)
     teacher.evaluate(WATCH_CLICKS)
-    latencies, server, loads = [], [], []
+    latencies, server, loads, cpu = [], [], [], []
     for number in range(1, rounds + 1):
         time.sleep(1.0)  # the class reads its screens
+        used = cpu_seconds(pid)
         teacher.get_by_role("button", name="Next round").click()
         clicked = teacher.evaluate("window.__cpClickAt")
         wait_round(pages, number)
@@ -125,6 +136,10 @@ def measure_class(browser, url: str, pid: int, students: int, rounds: int,
             if mine:
                 server.append(mine[0] - clicked / 1000)
                 line += f"; the server had sent every update after {server[-1] * 1000:.0f} ms"
+        else:
+            time.sleep(0.3)
+        cpu.append(cpu_seconds(pid) - used)  # the round's work (the server is idle between)
+        line += f"; server CPU {cpu[-1] * 1000:.0f} ms"
         print(line + f"; load {loads[-1]:.1f})", flush=True)
     memory["rounds"] = rss_mib(pid)
     for page in [teacher, *pages]:
@@ -132,7 +147,7 @@ def measure_class(browser, url: str, pid: int, students: int, rounds: int,
     time.sleep(12)  # the sessions are culled 5 s after their pages close
     memory["closed"] = rss_mib(pid)
     return {"latencies": latencies, "server": server, "memory": memory, "joined_in": joined_in,
-            "loads": loads}
+            "loads": loads, "cpu": cpu}
 
 
 def report(result: dict, students: int) -> str:
@@ -144,7 +159,9 @@ def report(result: dict, students: int) -> str:
     return (f"class of {students}: a round reached every screen in median "
             f"{statistics.median(lat) * 1000:.0f} ms, max {max(lat) * 1000:.0f} ms over "
             f"{len(lat)} rounds (target 1,000 ms; {sum(x <= 1.0 for x in lat)}/{len(lat)} "
-            f"within){served}, at load {min(result['loads']):.1f} to {max(result['loads']):.1f}; "
+            f"within){served}; the server's CPU time for a round: median "
+            f"{statistics.median(result['cpu']) * 1000:.0f} ms, max "
+            f"{max(result['cpu']) * 1000:.0f} ms, at load {min(result['loads']):.1f} to {max(result['loads']):.1f}; "
             f"server memory {mem['start']:.0f} MiB at start, {mem['teacher']:.0f} with "
             f"the teacher's page, {mem['joined']:.0f} with {students} students joined and "
             f"predicted (+{(mem['joined'] - mem['teacher']) / students:.1f} MiB a student), "

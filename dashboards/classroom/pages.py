@@ -136,7 +136,8 @@ def roleplay_view(token: str):
             play = room.roleplay
             if play is None:
                 return None
-            return (id(play), play.round, play.ended, repr(play.choices.get(token)))
+            # not the round: a new round updates the card's live part in place
+            return (id(play), play.ended, repr(play.choices.get(token)))
     return view
 
 
@@ -318,20 +319,85 @@ def OwnRunCard(room: ClassRoom, token: str):
             _html(f"On your seed: {parts}: <b>{html.escape(sample['verdict'])}</b>.")
 
 
+def person_html(play, token: str) -> str:
+    """What changes on a player's card every round: the round, their person's need, wellbeing
+    and trust (with the change since the round began) and what happened to them. Called under
+    the class's lock."""
+    role = play.roles[token]
+    state = play.person(token)
+    before = play.round_start.get(token, state)
+    week = int(play.model.steps)
+
+    def change(key: str) -> str:
+        delta = state[key] - before[key]
+        if play.round == 0 or abs(delta) < 0.005:
+            return ""
+        return f" <small>{'▲' if delta > 0 else '▼'} {abs(delta):.2f}</small>"
+
+    status = ("The role-play has ended." if play.ended else
+              f"Round {play.round} of {play.rounds} (week {week}). Your choice counts from the "
+              "teacher's next round.")
+    label = "Your" if role.kind == rp.CITIZEN else "Citizens' (mean)"
+    if role.kind == rp.CITIZEN:
+        facts = ["You took part last week." if state["took_part"] else
+                 "You did not take part last week."]
+        if state["withdrawn"]:
+            facts.append("You have stopped asking for help.")
+        elif not state["in_need"]:
+            facts.append(f"Your need is below {state['threshold']:.2g}, so you do not ask for "
+                         "help now: taking part counts when you do.")
+        if state["volunteer"]:
+            facts.append("You volunteer.")
+    else:
+        facts = [f"Your motivation {state['motivation']:.2f}, burnout {state['burnout']:.2f}."]
+    return (f"<div class='cp-muted' data-round='{play.round}'>{html.escape(status)}</div>"
+            "<div class='cp-state'>"
+            f"<div>{label} need<b>{state['need']:.2f}{change('need')}</b></div>"
+            f"<div>{label} wellbeing<b>{state['wellbeing']:.2f}{change('wellbeing')}</b></div>"
+            f"<div>{label} trust<b>{state['trust']:.2f}{change('trust')}</b></div></div>"
+            f"<div class='cp-muted'>{html.escape(' '.join(facts))}</div>")
+
+
 @solara.component
 def RolePlayCard(room: ClassRoom, token: str):
-    """The person a student plays: their need, wellbeing and trust, and their choices."""
-    use_class(room, roleplay_view(token), view_key=token)
+    """The person a student plays: their need, wellbeing and trust, and their choices.
+
+    A new round does not render this card again: what changes every round is one widget,
+    made once and updated in place (``person_html``), so a round costs each phone one small
+    message. The card renders again only when the choices shown or the role-play's state
+    (running, ended) change.
+    """
     with room.lock:
         play = room.roleplay
         role = play.roles[token]
-        state = play.person(token)
-        before = play.round_start.get(token, state)
         chosen = dict(play.choices.get(token, {}))
-        round_number, rounds, ended = play.round, play.rounds, play.ended
-        week = int(play.model.steps)
+        ended = play.ended
         summary = play.summary() if ended else []
+        first = person_html(play, token)
     error, set_error = solara.use_state(None)
+    live = solara.use_memo(lambda: solara.widgets.HTML(tag="div", unsafe_innerHTML=first),
+                           [id(play), token])
+
+    def follow_rounds():
+        context = kernel_context.get_current_context()
+        busy = threading.Lock()
+
+        def on_change():
+            with room.lock:
+                if room.roleplay is not play or token not in play.roles:
+                    return
+                text = person_html(play, token)
+            with busy, context:
+                if live.unsafe_innerHTML != text:
+                    live.unsafe_innerHTML = text
+
+        unsubscribe = room.subscribe(on_change)
+        on_change()
+        return unsubscribe
+    solara.use_effect(follow_rounds, [live])
+    # subscribed after the live part, so that when the last round also ends the role-play, the
+    # round's numbers are sent before the card is rebuilt with the summary
+    use_class(room, roleplay_view(token), view_key=token)
 
     def choose(kind: str, value: bool):
         try:
@@ -343,39 +409,11 @@ def RolePlayCard(room: ClassRoom, token: str):
             return
         room.changed()
 
-    def change(key: str) -> str:
-        delta = state[key] - before[key]
-        if round_number == 0 or abs(delta) < 0.005:
-            return ""
-        return f" <small>{'▲' if delta > 0 else '▼'} {abs(delta):.2f}</small>"
-
     with solara.Column(classes=["cp-card"], gap="2px"):
         who = (f"a citizen (number {role.index})" if role.kind == rp.CITIZEN
                else f"a staff member (number {role.index})")
-        status = ("The role-play has ended." if ended else
-                  f"Round {round_number} of {rounds} (week {week}). Your choice counts from "
-                  "the teacher's next round.")
-        _html(f"<h2>Role-play: you are {who}</h2><div class='cp-muted' "
-              f"data-round='{round_number}'>{html.escape(status)}</div>")
-        label = "Your" if role.kind == rp.CITIZEN else "Citizens' (mean)"
-        _html("<div class='cp-state'>"
-              f"<div>{label} need<b>{state['need']:.2f}{change('need')}</b></div>"
-              f"<div>{label} wellbeing<b>{state['wellbeing']:.2f}{change('wellbeing')}</b></div>"
-              f"<div>{label} trust<b>{state['trust']:.2f}{change('trust')}</b></div></div>")
-        if role.kind == rp.CITIZEN:
-            facts = ["You took part last week." if state["took_part"] else
-                     "You did not take part last week."]
-            if state["withdrawn"]:
-                facts.append("You have stopped asking for help.")
-            elif not state["in_need"]:
-                facts.append(f"Your need is below {state['threshold']:.2g}, so you do not ask "
-                             "for help now: taking part counts when you do.")
-            if state["volunteer"]:
-                facts.append("You volunteer.")
-            _html(" ".join(facts), "cp-muted")
-        else:
-            _html(f"Your motivation {state['motivation']:.2f}, burnout {state['burnout']:.2f}.",
-                  "cp-muted")
+        _html(f"<h2>Role-play: you are {who}</h2>")
+        solara.v.Html(tag="div", children=[live])
         if not ended:
             for kind in rp.KINDS[role.kind]:
                 with solara.Row(gap="6px", style={"flex-wrap": "wrap", "align-items": "center"}):

@@ -33,7 +33,11 @@ import coprosim.model as model_package
 import pytest
 from coprosim.model import LEDGER, METRICS, PRESETS, CoproductionModel, Params
 from coprosim.model import streams as streams_module
+from coprosim.model.model import NO_HOURS_WORKLOAD
 from coprosim.model.params import MODE_RULES
+from coprosim.model.staff import MAX_WORKLOAD
+from coprosim.model.targets import GAP_SENSITIVITY
+from coprosim.model.volunteering import IDLE_MOTIVATION, MOTIVATION_RATE, QUIT_MOTIVATION
 from coprosim.model.week import Durations, Week
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -447,7 +451,15 @@ def test_the_checks_catch_a_broken_reference(monkeypatch, tmp_path, broken, frag
 # order of shock and self-help, the choice to take part, the queue, production, trust, the count of
 # disappointments and withdrawal, what neighbours see, and participation_rate. A rule changed in the
 # code and not in ODD (or the other way) fails here with the stage's name.
-DOCKING = [("npm", {"staff_per_1000": 6.0}), ("coproduction", {}), ("hybrid", {"p_need_shock": 0.25})]
+DOCKING = [
+    ("npm", {"staff_per_1000": 6.0}), ("coproduction", {}), ("hybrid", {"p_need_shock": 0.25}),
+    # rare events made frequent, so that one week has leavers, recruits, innovations, adoption by a
+    # complex contagion, a process improvement and many failures
+    ("hybrid", {"p_staff_leave": 0.2, "volunteer_churn": 0.2, "volunteer_recruitment": 0.3,
+                "volunteer_peer_ask": 0.2, "volunteer_full_load": 0.0, "p_process_innovation": 1.0,
+                "p_innovation": 0.5, "innovation_spread": 0.5, "adoption_threshold": 2,
+                "p_codestruction": 0.6, "staff_per_1000": 10.0}),
+]
 
 
 def week_after(preset: str, overrides: dict, weeks: int = 60):
@@ -457,7 +469,10 @@ def week_after(preset: str, overrides: dict, weeks: int = 60):
     model = CoproductionModel(scenario=preset, seed=7, n_citizens=600, **overrides)
     model.run(weeks)
     before = {"c": copy.deepcopy(model.citizen_state), "s": copy.deepcopy(model.staff_state),
-              "pressure": model.pressure.copy(), "outreach_group": model.outreach_group}
+              "v": copy.deepcopy(model.volunteer_state)}
+    for name in ("pressure", "target", "routine_skill", "process_gain", "_routine_share",
+                 "_evidence", "_closed_since_review", "_hours_since_review", "outreach_group"):
+        before[name] = copy.deepcopy(getattr(model, name))
     model.step()
     return model, before, model.last_week
 
@@ -619,3 +634,179 @@ def test_docking_a_week_from_the_equations_of_odd(preset, overrides):
     assert np.isclose(model.metrics["waiting_time"], waited.mean(), **close), "ODD 4: waiting_time"
     unmet_need = c["need"][~c["withdrawn"] & (c["need"] > p.need_threshold)].sum() / p.n_citizens
     assert np.isclose(model.metrics["unmet_need"], unmet_need, **close), "ODD 4: unmet_need"
+
+
+@pytest.mark.parametrize("preset, overrides", DOCKING)
+def test_docking_the_rest_of_a_review_week_from_the_equations_of_odd(preset, overrides):
+    """ODD 3.5.10-3.5.16 in a review week: citizens' experience, staff learning to invite,
+    reviews, innovation, the staff's week and the volunteers' week."""
+    import numpy as np
+
+    model, before, week = week_after(preset, overrides, weeks=59)
+    assert week.review, "the docked week must be a review week"
+    p, c0, s0, v0, u = model.params, before["c"], before["s"], before["v"], week.draws
+    c, s, v = model.citizen_state, model.staff_state, model.volunteer_state
+    close = {"rtol": 1e-9, "atol": 1e-12}
+    served, failed, took, asking = week.served, week.failed, week.took_part, week.asking
+    practised, relief = week.practised, week.relief
+    share = np.array([1 - p.coproduction_share, p.coproduction_share])
+
+    # 3.5.10 citizens' experience (3.5.12's failures then take their share of efficacy)
+    skill = c0["skill"] + p.learning_rate * practised * (1 - c0["skill"])
+    assert np.allclose(c["skill"], skill, **close), "ODD 3.5.10: skill"
+    efficacy = c0["efficacy"] + p.efficacy_gain * practised * relief * (1 - c0["efficacy"])
+    efficacy[served] -= p.pacification * (1 - practised[served]) * efficacy[served]
+    efficacy[failed] -= p.codestruction_trust_loss * efficacy[failed]
+    assert np.allclose(c["efficacy"], np.clip(efficacy, 0, 1), **close), "ODD 3.5.10: efficacy"
+    habit = np.where(served, c0["habit"] + p.habit_rate * (practised - c0["habit"]),
+                     c0["habit"] - p.habit_decay * c0["habit"])
+    assert np.allclose(c["habit"], habit, **close), "ODD 3.5.10: habit"
+    fatigue = c0["fatigue"] + p.fatigue_rate * practised * (1 - relief) * (1 - c0["fatigue"])
+    fatigue -= p.fatigue_recovery * fatigue
+    assert np.allclose(c["fatigue"], fatigue, **close), "ODD 3.5.10: fatigue"
+    payoff = np.divide(relief * practised, week.effort, out=np.zeros(p.n_citizens),
+                       where=week.effort > 0)
+    benefit = np.where(took, c0["expected_benefit"] + p.benefit_memory
+                       * (payoff - c0["expected_benefit"]), c0["expected_benefit"])
+    assert np.allclose(c["expected_benefit"], benefit, **close), "ODD 3.5.10: expected benefit"
+
+    # 3.5.11 staff learn how far to invite
+    held = served.nonzero()[0]
+    j, m = week.staff_of[held], week.cocreating[held].astype(int)
+    staff_n = s0["invitation"].size
+    seen = np.where(failed[held], 0.0, relief[held])
+    service, dialogue = week.durations.service[held], week.durations.dialogue[held]
+    extra = np.divide(dialogue, service, out=np.zeros(held.size), where=service > 0)
+    pressure = before["pressure"][m]
+    taken = week.invited[held] * took[held]
+    count = np.bincount(j, minlength=staff_n)
+    mean_seen = np.bincount(j, weights=seen, minlength=staff_n) / np.maximum(count, 1)
+    aspiration = s0["aspiration"].copy()
+    first = np.isnan(aspiration) & (count > 0)
+    aspiration[first] = mean_seen[first]
+    signal = np.where(failed[held], -p.failure_aversion,
+                      (1 - pressure) * (seen - aspiration[j]) - pressure * extra)
+    weight = np.bincount(j, weights=taken, minlength=staff_n)
+    g = np.clip(np.divide(np.bincount(j, weights=taken * signal, minlength=staff_n), weight,
+                          out=np.zeros(staff_n), where=weight > 0), -1, 1)
+    invitation = s0["invitation"].copy()
+    invitation += p.invitation_learning * np.where(g > 0, g * (1 - invitation), g * invitation)
+    aspiration = np.where(count > 0, aspiration + p.aspiration_memory * (mean_seen - aspiration),
+                          aspiration)
+    invitation = np.clip(invitation, 0, 1)
+    evidence = before["_evidence"] + [(taken * seen).sum(), taken.sum(),
+                                      ((1 - taken) * seen).sum(), (1 - taken).sum()]
+
+    # 3.5.13 reviews: reflection, targets, process improvement
+    reflection = np.array([p.customer_reflection_learning, p.reflection_learning])
+    w = float(share @ reflection)
+    coproduction_skill = s0["coproduction_skill"].copy()
+    if w > 0:
+        coproduction_skill += w * (1 - coproduction_skill)
+        rw, nw, ro, no = evidence
+        e = 0.0
+        if nw > 0 and no > 0 and max(rw / nw, ro / no) > 0:
+            e = (rw / nw - ro / no) / max(rw / nw, ro / no)
+        invitation += w * e * (1 - invitation) if e > 0 else w * e * invitation
+    assert np.allclose(model._evidence, 0.0), "ODD 3.5.13: the evidence is cleared at a review"
+    targets = np.array([p.target_strength, p.cocreating_target_strength])
+    total = week.durations.total
+    regular = max(week.encounter_hours - total[week.reached].sum(), 0) * share
+    ceiling = regular + share * p.overtime_max * week.capacity
+    queued = served.copy()
+    queued[week.reached] = False
+    pending = asking.copy()
+    pending[week.reached] = False
+    pressure_after = before["pressure"].copy()
+    for mode in (0, 1):
+        closed, hours = before["_closed_since_review"][mode], before["_hours_since_review"][mode]
+        if (pending & (week.cocreating == bool(mode))).any() and ceiling[mode] > 0:
+            closed += (queued & (week.cocreating == bool(mode))).sum()
+            hours += regular[mode]
+        if targets[mode] > 0 and hours > 0:
+            achieved, target = closed / hours, before["target"][mode]
+            target = (achieved * (1 + p.target_stretch) if target is None
+                      else target * (1 + p.target_ratchet) if achieved >= target else target)
+            assert np.isclose(model.target[mode], target, **close), "ODD 3.5.13: target"
+            pressure_after[mode] = (0.0 if target <= 0 else float(np.clip(
+                targets[mode] * (1 + GAP_SENSITIVITY * (target - achieved) / target), 0, 1)))
+    assert np.allclose(model.pressure, pressure_after, **close), "ODD 3.5.13: pressure"
+    routine = (1 - week.durations.wicked_fraction[served].mean() if served.any()
+               else before["_routine_share"])
+    gain = before["process_gain"]
+    if u["process_innovation"][0] < p.p_process_innovation * routine:
+        gain = min(p.process_innovation_max, gain + p.process_innovation_size)
+    assert np.isclose(model.process_gain, gain, **close), "ODD 3.5.13: process improvement"
+
+    # 3.5.14 innovation and its diffusion (gains read before anyone adopts)
+    innovation = c0["innovation_gain"].copy()
+    met = served & ~failed
+    new = met & (u["innovation"] < p.p_innovation * week.diversity * c["trust"])
+    innovation[new] = np.minimum(p.innovation_max, innovation[new] + p.innovation_size)
+    degree = np.diff(model.adjacency.indptr)
+    adopters = took & (u["spread"] < p.innovation_spread) & (degree >= p.adoption_threshold)
+    held_gain = innovation.copy()
+    for i in adopters.nonzero()[0]:
+        gains = np.sort(innovation[model.adjacency.indices[model.adjacency.indptr[i]:
+                                                           model.adjacency.indptr[i + 1]]])[::-1]
+        held_gain[i] = max(innovation[i], gains[p.adoption_threshold - 1])
+    assert np.allclose(c["innovation_gain"], held_gain, **close), "ODD 3.5.14: innovations"
+
+    # 3.5.15 the staff's week (pressure after this week's review)
+    workload = week.demand / week.encounter_hours if week.encounter_hours > 0 else NO_HOURS_WORKLOAD
+    strain = p.role_strain * (1 - coproduction_skill) * failed.sum() / staff_n
+    burnout = s0["burnout"] + ((p.burnout_rate * max(0.0, min(workload, MAX_WORKLOAD) - 1) + strain)
+                               * (1 - s0["burnout"]) - p.burnout_recovery * s0["burnout"])
+    burnout = np.clip(burnout, 0, 1)
+    motivation = np.clip(s0["motivation"] + p.motivation_recovery
+                         * (p.motivation_baseline * (1 - burnout) - s0["motivation"])
+                         - p.crowding_out * float(share @ pressure_after) * s0["motivation"], 0, 1)
+    invitation += p.team_influence * (invitation.mean() - invitation)
+    expected = float(share @ np.array([p.customer_invitation, p.cocreating_invitation]))
+    invitation += p.norm_pull * (expected - invitation)
+    coproduction_skill += min(1, p.training_hours * p.training_effect) * (1 - coproduction_skill)
+    span = max(p.motivation_baseline - p.quit_motivation, 1e-9)
+    demotivation = np.clip((p.motivation_baseline - motivation) / span, 0, 1)
+    leaves = u["staff_leave"] < p.p_staff_leave + p.p_quit * np.maximum(demotivation, burnout)
+    motivation[leaves] = p.motivation_baseline
+    coproduction_skill[leaves] = p.initial_coproduction_skill
+    invitation[leaves] = p.initial_invitation
+    aspiration[leaves] = np.nan
+    burnout[leaves] = 0.0
+    assert week.hires == leaves.sum(), "ODD 3.5.15: leavers"
+    for name, value in (("burnout", burnout), ("motivation", motivation),
+                        ("invitation", invitation), ("coproduction_skill", coproduction_skill)):
+        assert np.allclose(s[name], value, **close), f"ODD 3.5.11-3.5.15: staff {name}"
+    assert np.allclose(s["aspiration"], aspiration, equal_nan=True, **close), "ODD 3.5.11: aspiration"
+
+    # 3.5.16 the volunteers' week
+    active0 = v0["active"]
+    used = np.zeros(p.n_citizens, dtype=bool)
+    used[week.volunteer_of] = True
+    overload = max(0.0, week.volunteer_load - 1)
+    used = active0 & (used | (overload > 0))
+    vskill = np.where(used, v0["skill"] + p.learning_rate * (1 - v0["skill"]), v0["skill"])
+    vmotivation = v0["motivation"] + MOTIVATION_RATE * (
+        IDLE_MOTIVATION + (1 - IDLE_MOTIVATION) * used - v0["motivation"])
+    vmotivation = np.clip(vmotivation - p.volunteer_overload_strain * overload * vmotivation * used,
+                          0, 1)
+    active = active0 & ~((u["volunteer_churn"] < p.volunteer_churn) | (vmotivation < QUIT_MOTIVATION))
+    room = int(p.max_volunteer_share * p.n_citizens) - active.sum()
+    load, full = week.volunteer_load, p.volunteer_full_load
+    scale = (1.0 if not active.any() else (1.0 if load >= 1 else 0.0) if full >= 1
+             else min(1.0, max(0.0, (load - full) / (1 - full))))
+    recruits = np.empty(0, dtype=int)
+    if scale > 0 and room > 0:
+        k = model.adjacency @ active.astype(float)
+        asked = u["recruit"] < p.volunteer_recruitment * scale
+        if p.volunteer_peer_ask > 0:
+            asked |= u["asked"] < (1 - (1 - p.volunteer_peer_ask) ** k) * scale
+        eligible = (~active & ~c["withdrawn"] & (c["efficacy"] > p.volunteer_engagement)
+                    & (c["resources"] > p.volunteer_min_resources))
+        recruits = (asked & eligible).nonzero()[0][:room]
+    active[recruits] = True
+    vmotivation[recruits] = p.volunteer_start_motivation
+    vskill[recruits] = c["skill"][recruits]
+    assert np.array_equal(v["active"], active), "ODD 3.5.16: who volunteers"
+    assert np.allclose(v["motivation"][active], vmotivation[active], **close), "ODD 3.5.16: motivation"
+    assert np.allclose(v["skill"][active], vskill[active], **close), "ODD 3.5.16: skill"

@@ -33,10 +33,10 @@ import coprosim.model as model_package
 import pytest
 from coprosim.model import LEDGER, METRICS, PRESETS, CoproductionModel, Params
 from coprosim.model import streams as streams_module
-from coprosim.model.model import NO_HOURS_WORKLOAD
+from coprosim.model.model import MAX_ROUTINE_SAVING, NO_HOURS_WORKLOAD, OUTREACH_NEED_SHARE
 from coprosim.model.params import MODE_RULES
 from coprosim.model.staff import MAX_WORKLOAD
-from coprosim.model.targets import GAP_SENSITIVITY
+from coprosim.model.targets import GAP_SENSITIVITY, MIN_PACE
 from coprosim.model.volunteering import IDLE_MOTIVATION, MOTIVATION_RATE, QUIT_MOTIVATION
 from coprosim.model.week import Durations, Week
 
@@ -471,8 +471,10 @@ def week_after(preset: str, overrides: dict, weeks: int = 60):
     before = {"c": copy.deepcopy(model.citizen_state), "s": copy.deepcopy(model.staff_state),
               "v": copy.deepcopy(model.volunteer_state)}
     for name in ("pressure", "target", "routine_skill", "process_gain", "_routine_share",
-                 "_evidence", "_closed_since_review", "_hours_since_review", "outreach_group"):
+                 "_evidence", "_closed_since_review", "_hours_since_review", "outreach_group",
+                 "_induction_due", "innovations"):
         before[name] = copy.deepcopy(getattr(model, name))
+    before["volunteer_ids"] = list(model.volunteers)
     model.step()
     return model, before, model.last_week
 
@@ -810,3 +812,126 @@ def test_docking_the_rest_of_a_review_week_from_the_equations_of_odd(preset, ove
     assert np.array_equal(v["active"], active), "ODD 3.5.16: who volunteers"
     assert np.allclose(v["motivation"][active], vmotivation[active], **close), "ODD 3.5.16: motivation"
     assert np.allclose(v["skill"][active], vskill[active], **close), "ODD 3.5.16: skill"
+
+
+@pytest.mark.parametrize("preset, overrides", DOCKING)
+def test_docking_hours_and_every_metric_from_odd(preset, overrides):
+    """ODD 3.5.3, 3.5.5 and 3.5.7 (programme hours, outreach, encounter time, volunteers joining)
+    and every metric and ledger line of section 4, from the state before a review week."""
+    import numpy as np
+
+    model, before, week = week_after(preset, overrides, weeks=59)
+    p, c0, s0, v0, u = model.params, before["c"], before["s"], before["v"], week.draws
+    c, s, v, n = model.citizen_state, model.staff_state, model.volunteer_state, model.params.n_citizens
+    close = {"rtol": 1e-9, "atol": 1e-12}
+    one = odd_stage_1(model, before, week)
+    share = np.array([1 - p.coproduction_share, p.coproduction_share])
+    mode = week.cocreating.astype(int)
+
+    # 3.5.5 encounter time, from need after self-help
+    wf = np.divide(one["wicked_need"], one["need"], out=np.zeros(n), where=one["need"] > 0)
+    saving = np.minimum(MAX_ROUTINE_SAVING,
+                        p.routine_speedup * before["routine_skill"] + before["process_gain"])
+    x = before["pressure"] / p.target_effort_peak
+    pace = np.maximum(MIN_PACE, 1 + p.target_effort_gain * x * (2 - x))
+    service = (p.standard_duration * (1 + p.wicked_extra_time * wf
+                                      + p.disadvantage_extra_time * (1 - c0["resources"]))
+               * (1 - saving[mode] * (1 - wf)) / pace[mode])
+    dialogue_rule = np.array([p.customer_dialogue_overhead, p.dialogue_overhead])[mode]
+    audit_rule = p.audit_time * np.array([p.target_strength, p.cocreating_target_strength])[mode]
+    d = week.durations
+    assert np.allclose(d.service, service, **close), "ODD 3.5.5: service time"
+    assert np.allclose(d.dialogue, service * dialogue_rule * week.took_part, **close), "ODD 3.5.5"
+    assert np.allclose(d.target_audit, service * audit_rule, **close), "ODD 3.5.5: audit time"
+
+    # 3.5.3 programme hours and outreach
+    capacity, staff_n = s0["capacity"].sum(), s0["capacity"].size
+    volunteers0 = int(v0["active"].sum())
+    reflects = float(share @ (np.array([p.customer_reflection_learning, p.reflection_learning]) > 0))
+    booked = {"volunteer_coordination": volunteers0 * p.volunteer_support_cost
+              + before["_induction_due"], "training": p.training_hours * staff_n,
+              "reflection": p.reflection_hours * staff_n * reflects * week.review}
+    if sum(booked.values()) > capacity:
+        booked = {k: b * capacity / sum(booked.values()) for k, b in booked.items()}
+    hours = capacity - sum(booked.values())
+    assert np.isclose(week.encounter_hours, hours, **close), "ODD 3.5.3: hours left for encounters"
+    group = model.quintile == before["outreach_group"]
+    candidates = (group & (one["need"] > OUTREACH_NEED_SHARE * p.need_threshold)).nonzero()[0]
+    reached = candidates[:0]
+    if p.outreach_share * hours > 0 and candidates.size:
+        longest = service[candidates] * (1 + dialogue_rule[candidates] + audit_rule[candidates])
+        order = np.lexsort((u["jitter"][candidates], -one["need"][candidates]))
+        fits = np.cumsum(longest[order]) <= p.outreach_share * hours
+        reached = candidates[order[:np.argmin(fits) if not fits.all() else fits.size]]
+    assert np.array_equal(week.reached, reached), "ODD 3.5.3: whom outreach reaches"
+
+    # 3.5.7 volunteers join encounters
+    ids = np.array(before["volunteer_ids"], dtype=int)  # the roles at the start of the week
+    rota = ids[np.argsort(u["volunteer_rota"][ids], kind="stable")]
+    asked = week.served.nonzero()[0]
+    asked = asked[u["volunteer_wanted"][asked] < p.volunteer_demand]
+    asked = asked[np.argsort(u["volunteer_order"][asked], kind="stable")]
+    offered = p.volunteer_hours * rota.size
+    load = d.total[asked].sum() / offered if offered > 0 else 0.0
+    assert np.isclose(week.volunteer_load, load, **close), "ODD 3.5.7: load"
+    joined = np.zeros(n)
+    if rota.size and p.volunteer_hours > 0 and asked.size:
+        each = p.volunteer_hours * min(1 + p.volunteer_overwork, max(1.0, load))
+        cumulative = np.cumsum(d.total[asked])
+        chosen = cumulative <= each * rota.size
+        who = rota[np.minimum((cumulative[chosen] - 1e-12) // each, rota.size - 1).astype(int)]
+        joined[asked[chosen]] = v0["skill"][who]
+        assert np.isclose(week.volunteer_hours, d.total[asked[chosen]].sum(), **close), "ODD 3.5.7"
+    assert np.allclose(week.volunteer_input, joined, **close), "ODD 3.5.7: who joins, with what skill"
+
+    # section 4: every metric and ledger line
+    served, reached_mask = week.served, np.zeros(n, dtype=bool)
+    reached_mask[week.reached] = True
+    queued = served & ~reached_mask
+    overtime = week.overtime
+    worked = {"service": d.service[queued].sum(), "dialogue": d.dialogue[queued].sum(),
+              "target_audit": d.target_audit[queued].sum(), "outreach": d.total[reached_mask].sum(),
+              **booked}
+    ledger = {f"hours_{k}": w / n for k, w in worked.items()}
+    ledger["hours_idle"] = max(0.0, capacity - (sum(worked.values()) - overtime)) / n
+    ledger["hours_overtime"] = overtime * (p.overtime_premium - 1) / n
+    ledger["hours_hiring"] = week.hires * p.hiring_cost / n
+    cost = sum(ledger.values())
+    public = (week.reduction.sum() + week.communal.sum() + week.avoided.sum() - week.harm.sum()) / n
+    wellbeing = c["wellbeing"]
+    x = np.sort(wellbeing)
+    in_need = week.asking | (c["withdrawn"] & (c["need"] > p.need_threshold))
+    engaged = c["engaged"]
+    degree = np.diff(model.adjacency.indptr)
+    share_engaged = np.divide(model.adjacency @ engaged.astype(float), degree, out=np.zeros(n),
+                              where=degree > 0)
+    citizen_hours = ((d.service + d.dialogue) * (1 + week.practised))[served].sum()
+    expected = {
+        **ledger, "cost": cost, "public_value": public,
+        "emergent_value": (week.innovated.sum() + week.communal.sum() + week.avoided.sum()
+                           - week.harm.sum()) / n,
+        "participation_rate": week.took_part.sum() / in_need.sum(),
+        "volunteers": v["active"].sum(), "mean_trust": c["trust"].mean(),
+        "mean_efficacy": c["efficacy"].mean(), "mean_wellbeing": wellbeing.mean(),
+        "gini_wellbeing": 2 * (np.arange(1, n + 1) * x).sum() / (n * x.sum()) - (n + 1) / n,
+        "equity_gap": wellbeing[model.quintile == 4].mean() - wellbeing[model.quintile == 0].mean(),
+        "unmet_need": c["need"][~c["withdrawn"] & (c["need"] > p.need_threshold)].sum() / n,
+        "hidden_need": c["need"][c["withdrawn"]].sum() / n,
+        "staff_motivation": s["motivation"].mean(), "staff_turnover": week.hires / staff_n,
+        "value_per_cost": public / cost, "throughput": served.sum(),
+        "innovations": model.innovations,
+        "social_cost": cost + p.citizen_time_value * (citizen_hours + week.volunteer_hours) / n,
+        "waiting_time": c0["waiting"][served].mean(), "value_destroyed": week.harm.sum() / n,
+        "need_met_in_encounters": week.reduction.sum() / n,
+        "community_help": week.communal.sum() / n, "need_prevented": week.avoided.sum() / n,
+        "need_arising": (week.new_need + week.avoided.sum()) / n,
+        "self_help": week.self_help.sum() / n, "need_stock": c["need"].sum() / n,
+        "invitation_practised": week.invited[served].mean(),
+        "staff_invitation": s["invitation"].mean(),
+        "participation_clustering": share_engaged[engaged].mean() / engaged.mean(),
+        "community_capacity": week.community_capacity.mean(), "citizen_skill": c["skill"].mean(),
+    }
+    assert set(expected) == set(model.metrics)
+    for name, value in expected.items():
+        assert np.isclose(model.metrics[name], value, **close), f"ODD 4: {name}"
+    assert model.innovations >= before["innovations"]

@@ -12,7 +12,12 @@ use and which state they read and write, in the code's own terms. These tests ho
   those methods use is listed; every state variable named anywhere in ODD's own sections exists;
 - the stages of section 1.3 are in the order ``CoproductionModel.step`` calls them;
 - section 4 defines every metric and ledger column the model reports, and nothing else;
-- every named constant of the model is in section 3.3's table with its value.
+- every named constant of the model is in section 3.3's table with its value;
+- docking (Axtell et al. 1996; Wilensky & Rand 2007): a week rebuilt here in numpy from ODD's
+  equations alone, from the model's state before the week and the week's draws, gives the state
+  each rule writes and every metric and ledger line the model reports (to 1e-9), in four settings,
+  one under capacity pressure and one where rare events (leavers, recruits, innovations, failures,
+  process improvements) are frequent.
 
 Only ODD's sections 1, 2, 3.1, 3.2, 3.3 (outside the generated parameter table), 3.5 and 4 are
 checked for names; 3.4 and 5-7 report results.
@@ -601,7 +606,14 @@ def test_docking_a_week_from_the_equations_of_odd(preset, overrides):
     assert np.allclose(week.reduction[held], reduction, **close), "ODD 3.5.8: need reduced"
     relief = 1 - np.divide(need - reduction, need, out=np.ones_like(need), where=need > 0)
     assert np.allclose(week.relief[held], relief, **close), "ODD 3.5.8: relief, a share of need"
-    assert np.allclose(c["need"][held], need - reduction + week.harm[held], **close), "ODD 3.5.8"
+    need_after, wicked_after = one["need"].copy(), one["wicked_need"].copy()
+    need_after[held] = need - reduction + week.harm[held]
+    wicked_after[held] = wicked * (1 - relief) + week.harm[held] * wf
+    assert np.allclose(c["need"], need_after, **close), "ODD 3.5.8: need after the week"
+    assert np.allclose(c["wicked_need"], wicked_after, **close), "ODD 3.5.8: wicked need"
+    assert np.allclose(c["wellbeing"], 1 / (1 + need_after), **close), "ODD 3.5.12: wellbeing"
+    waiting = np.where(asking & ~served, c0["waiting"] + 1, 0.0)
+    assert np.array_equal(c["waiting"], waiting), "ODD 3.5.6: weeks waiting"
 
     # 3.5.9 co-destruction: the mean of three gaps, passive encounters included
     chance = p.p_codestruction * practised * ((1 - s0["coproduction_skill"][j])

@@ -792,6 +792,11 @@ def test_docking_the_rest_of_a_review_week_from_the_equations_of_odd(preset, ove
                         ("invitation", invitation), ("coproduction_skill", coproduction_skill)):
         assert np.allclose(s[name], value, **close), f"ODD 3.5.11-3.5.15: staff {name}"
     assert np.allclose(s["aspiration"], aspiration, equal_nan=True, **close), "ODD 3.5.11: aspiration"
+    routine = np.array([p.routine_learning, p.cocreating_routine_learning])
+    routine_skill = before["routine_skill"] + routine * share * (1 - before["routine_skill"])
+    assert np.allclose(model.routine_skill, routine_skill, **close), "ODD 3.5.15: routine skill"
+    hours_worked = s0["capacity"] * sum(week.worked.values()) / week.capacity
+    assert np.allclose(s["hours_worked"], hours_worked, **close), "ODD 3.5.15: hours worked"
 
     # 3.5.16 the volunteers' week
     active0 = v0["active"]

@@ -10,7 +10,6 @@ the co-creating mode starts from need, with the voice of those who show up shapi
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import rankdata
 
 
 def encounter_duration(wicked_fraction, resources, standard_duration, wicked_extra_time,
@@ -33,7 +32,16 @@ def rank01(values):
     n = values.size
     if n <= 1:
         return np.full(n, 0.5)
-    return (rankdata(values, method="average") - 1.0) / (n - 1.0)
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    ends = np.append(starts[1:], n)
+    ranks = np.empty(n)
+    ranks[order] = np.repeat((starts + ends - 1) / 2.0, ends - starts)  # ties: their mean rank
+    return ranks / (n - 1.0)
 
 
 def queue_priority(need, waiting, voice, shortness, voice_weight, need_priority, pressure):

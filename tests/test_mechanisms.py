@@ -546,3 +546,16 @@ def test_quintiles_and_equity_gap():
     assert list(q) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
     wellbeing = np.linspace(0.5, 1.0, 10)
     assert equity_gap(wellbeing, q) > 0
+
+
+def test_queue_ranks_are_scipys_average_ranks_scaled_to_one():
+    """The queue ranks need, waiting and case length (ties share their mean rank), so it does not
+    depend on the number of citizens the way a division by the maximum did."""
+    from scipy.stats import rankdata
+
+    rng = np.random.default_rng(3)
+    for n in (2, 3, 17, 200):
+        for values in (rng.random(n), rng.integers(0, 4, n).astype(float)):
+            expected = (rankdata(values, method="average") - 1.0) / (n - 1.0)
+            np.testing.assert_array_equal(allocation.rank01(values), expected)
+    assert list(allocation.rank01(np.array([5.0]))) == [0.5]

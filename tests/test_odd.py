@@ -299,6 +299,11 @@ def test_the_stages_of_section_1_3_are_in_the_order_step_calls_them():
     assert set(called) <= named, f"no rule of ODD 3.5 names {sorted(set(called) - named)}"
 
 
+def test_every_random_stream_is_named_in_3_5_1():
+    named = set(names(section(odd_text(), "3.5.1 ")))
+    assert STREAMS <= named, f"ODD 3.5.1 does not name the streams {sorted(STREAMS - named)}"
+
+
 def test_each_parameter_a_rule_lists_exists_appears_in_it_and_is_used_by_its_methods():
     for title, body in rule_sections(odd_text()).items():
         have = structured(body)

@@ -329,7 +329,10 @@ def test_a_students_choice_goes_into_the_model_and_holds_until_changed():
         assert play.roles[joiner].index not in model.human_choices.take_part
         assert play.round == 3 and not play.ended
         play.next_round()
-        assert play.ended  # four rounds were set
+        assert play.last_round_played and not play.ended  # four rounds were set
+        with pytest.raises(ValueError, match="all 4 rounds are played"):
+            play.next_round()
+        play.end()
         with pytest.raises(ValueError, match="ended"):
             play.next_round()
     finally:

@@ -334,9 +334,14 @@ def person_html(play, token: str) -> str:
             return ""
         return f" <small>{'▲' if delta > 0 else '▼'} {abs(delta):.2f}</small>"
 
-    status = ("The role-play has ended." if play.ended else
-              f"Round {play.round} of {play.rounds} (week {week}). Your choice counts from the "
-              "teacher's next round.")
+    if play.ended:
+        status = "The role-play has ended."
+    elif play.last_round_played:
+        status = (f"Round {play.round} of {play.rounds} (week {week}), the last: your teacher "
+                  "will show the class's choices beside the simulated people's.")
+    else:
+        status = (f"Round {play.round} of {play.rounds} (week {week}). Your choice counts from "
+                  "the teacher's next round.")
     label = "Your" if role.kind == rp.CITIZEN else "Citizens' (mean)"
     if role.kind == rp.CITIZEN:
         facts = ["You took part last week." if state["took_part"] else
@@ -761,9 +766,11 @@ def RolePlayPanel(room, play, lesson, seen=None):
     _html(f"<b data-testid='roleplay-status' data-round='{play.round}'>{html.escape(status)}"
           "</b>")
     if not play.ended:
+        last = play.last_round_played
         with solara.Row(gap="8px"):
-            solara.Button("Next round", on_click=next_round, color="primary")
-            solara.Button("End role-play", on_click=end, outlined=True)
+            solara.Button("Next round", on_click=next_round, color="primary", disabled=last)
+            solara.Button("End role-play: show the class's choices" if last else "End role-play",
+                          on_click=end, outlined=not last, color="primary")
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td><td>{r.kind} {r.index}</td><td>"
         + html.escape(", ".join(f"{rp.CHOICE_WORDS[(k, v)]}" for k, v in c.items())

@@ -172,18 +172,27 @@ class RolePlay:
                 else:
                     table.pop(role.index, None)
 
+    @property
+    def last_round_played(self) -> bool:
+        return bool(self.rounds) and self.round >= self.rounds
+
     def next_round(self) -> None:
-        """Run one round: the choices into the model, then ``weeks_per_round`` weeks."""
+        """Run one round: the choices into the model, then ``weeks_per_round`` weeks.
+
+        After the last round the role-play waits for ``end`` (the teacher's "End role-play"),
+        so that a round only ever updates the players' numbers and the summary comes on its
+        own click."""
         if self.ended:
             raise ValueError("role-play: it has ended")
+        if self.last_round_played:
+            raise ValueError(f"role-play: all {self.rounds} rounds are played; end it to see "
+                             "the class beside the simulated people")
         self._apply_choices()
         self.round_start = {token: self.person(token) for token in self.roles}
         self.round += 1
         for _ in range(self.weeks_per_round):
             self.model.step()
             self._record_week()
-        if self.rounds and self.round >= self.rounds:
-            self.ended = True
 
     def end(self) -> None:
         self.ended = True

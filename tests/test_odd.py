@@ -121,8 +121,9 @@ def structured(body: str) -> dict[str, str]:
     return out
 
 
-def names(field_text: str) -> list[str]:
-    return re.findall(r"`([^`]+)`", field_text)
+def names(text: str) -> list[str]:
+    """Names in backticks, outside fenced code blocks (whose fences would pair wrongly)."""
+    return re.findall(r"`([^`\n]+)`", FENCE.sub("", text))
 
 
 def without_fields(body: str) -> str:

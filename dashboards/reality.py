@@ -144,16 +144,26 @@ def _side(measure, settings_of) -> Side | None:
                 measure.start, measure.stop, _side(measure.minus, settings_of))
 
 
-def lesson_check(lesson, settings_of, seeds: tuple[int, ...] = SEEDS) -> Check | None:
-    """The check of a lesson's first promised effect (``settings_of(stage)``: the lesson's
-    settings of a stage), or None for a lesson with no effects."""
-    effects = getattr(lesson, "effects", ())
-    if not effects:
-        return None
-    effect = effects[0]
+def effect_check(lesson, effect, settings_of, seeds: tuple[int, ...] = SEEDS) -> Check:
+    """The check of one of a lesson's promised effects (``settings_of(stage)``: the lesson's
+    settings of a stage)."""
     return Check(effect.text, effect.metric, _side(effect.more, settings_of),
                  _side(effect.less, settings_of), int(getattr(lesson, "weeks", DEFAULT_WEEKS)),
                  tuple(seeds), promise=effect.text)
+
+
+def lesson_check(lesson, settings_of, seeds: tuple[int, ...] = SEEDS) -> Check | None:
+    """The check of a lesson's first promised effect, or None for a lesson with no effects."""
+    effects = getattr(lesson, "effects", ())
+    if not effects:
+        return None
+    return effect_check(lesson, effects[0], settings_of, seeds)
+
+
+def run_here(check: Check) -> dict[int, dict[Arm, list[float]]]:
+    """Every run of ``check`` in this process: seed -> arm -> the metric's weekly series."""
+    return {seed: {arm: run_arm(arm.scenario, arm.params, seed, check.weeks, check.metric)
+                   for arm in check.arms()} for seed in check.seeds}
 
 
 def compare_check(settings, metric: str, week: int, labels: tuple[str, str],

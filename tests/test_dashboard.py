@@ -14,6 +14,7 @@ import html
 import sys
 import time
 import types
+import urllib.parse
 
 import ipyvuetify as v
 import ipywidgets as widgets
@@ -678,3 +679,90 @@ def test_play_pauses_at_the_lessons_last_week(monkeypatch):
     if rc.find(v.Btn, children=["Pause"]).widgets:
         click(rc, "Pause")
     assert session.week >= 5
+
+
+# --- keys, presentation, the address, asking before a switch -------------------------------------
+
+def bridge_of(rc):
+    from coprosim.dashboards.components.bridge import Bridge
+
+    found = walk(rc, Bridge)
+    assert len(found) == 1, "one browser bridge on the page"
+    return found[0]
+
+
+def test_keys_step_play_reset_and_switch_presentation_mode():
+    rc, session = render()
+    bridge = bridge_of(rc)
+    bridge.key = "step:1"
+    assert session.week == 1 and week_shown(rc) == ["Week 1"]
+    bridge.key = "step:2"
+    assert session.week == 2
+    bridge.key = "reset:3"
+    assert session.week == 0
+    bridge.key = "present:4"
+    assert any("cp-present" in (w.class_ or "") for w in walk(rc, v.Html))
+    assert bridge.fullscreen and "present=1" in bridge.query
+    labels = [c for w in walk(rc, v.Btn) for c in (w.children or []) if isinstance(c, str)]
+    assert "Leave presentation" in labels and "Pin this run" not in labels, labels
+    bridge.key = "present:5"
+    assert not bridge.fullscreen and "present=1" not in bridge.query
+    bridge.key = "play:6"
+    deadline = time.monotonic() + 30
+    while session.week < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    bridge.key = "play:7"  # pause
+    assert session.week >= 2
+
+
+def test_the_address_names_the_lesson_its_stage_and_the_week_and_a_link_restores_them():
+    from coprosim.dashboards.lessons import LESSONS
+
+    index, lesson = next((i, x) for i, x in enumerate(LESSONS) if x.then)
+    seen = []
+    rc, session = render(on_location=seen.append)
+    lessons_tab(rc)
+    click(rc, f"{index + 1}. {lesson.title}")
+    click(rc, "Set this up")
+    click(rc, "Step")
+    click(rc, lesson.then_label)
+    query = dict(urllib.parse.parse_qsl(seen[-1]))
+    assert query["lesson"] == lesson.key and query["stage"] == "then"
+    click(rc, "Step")
+    assert dict(urllib.parse.parse_qsl(seen[-1]))["week"] == "1"
+    assert bridge_of(rc).query == seen[-1]
+
+    again, restored = render(query=seen[-1])  # a reload, or the link sent to a student
+    assert restored.week == 1 and restored.settings == session.settings
+    assert any(f"Lesson {index + 1}: {html.escape(lesson.title)}" in t for t in html_texts(again))
+    assert any("Second run" in t for t in html_texts(again))
+
+
+def test_switching_view_mid_run_asks_first_and_keeps_the_run_unless_told():
+    rc, session = render()
+    session.step(3)
+    side_by_side(rc)
+    assert session.week == 3 and not session.settings.compare, "the run is kept"
+    assert any("starts a new run at week 0" in t for t in html_texts(rc))
+    click(rc, "Keep this run")
+    assert session.week == 3 and not any("starts a new run" in t for t in html_texts(rc))
+    side_by_side(rc)
+    click(rc, "Switch to side by side")
+    assert session.settings.compare and session.week == 0
+    assert session.ghost is not None and session.ghost.week == 3, "the old run is the ghost"
+
+
+def test_a_lessons_key_measure_is_marked_and_its_charts_come_first():
+    from coprosim.dashboards.lessons import LESSONS
+
+    index, lesson = next((i, x) for i, x in enumerate(LESSONS) if x.key == "codestruction")
+    rc, _ = render()
+    lessons_tab(rc)
+    click(rc, f"{index + 1}. {lesson.title}")
+    click(rc, "Set this up")
+    table = next(t for t in html_texts(rc) if "cp-table" in t)
+    assert '<tr class="cp-key"' in table and "Value destroyed" in table.split(
+        '<tr class="cp-key"')[1].split("</tr>")[0]
+    charts = [w.attributes.get("data-chart") for w in walk(rc, v.Html)
+              if "cp-chart" in (w.class_ or "") and w.attributes]
+    assert charts[0] == "value", charts  # the chart with value destroyed leads

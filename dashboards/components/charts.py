@@ -177,6 +177,14 @@ class WeeklyParts:
                 self.hours[index].paint(self.snap)
             return self.hours[index]
 
+    def set_highlight(self, highlight: tuple[str, ...]) -> None:
+        """Mark other key measures in the headline numbers (a lesson began or ended)."""
+        with self.lock:
+            self.highlight = tuple(highlight)
+            if not self.closed:
+                self.headlines.unsafe_innerHTML = headlines_html(self.session, self.snap,
+                                                                 self.highlight)
+
     def pictures(self) -> list[Picture]:
         return [*self.networks, *self.charts.values(), *self.hours.values()]
 
@@ -314,7 +322,9 @@ def SimulationView(session: Session, version: solara.Reactive, more: solara.Reac
     _, set_layouts = solara.use_state(0)  # counts the layout's changes (to re-render it)
     parts = solara.use_memo(
         lambda: WeeklyParts(session, sizes.value if sizes is not None else None, highlight),
-        [session.generation, highlight])
+        [session.generation])
+    if parts.highlight != tuple(highlight):  # a lesson began or ended on this run
+        parts.set_highlight(highlight)
     shown = solara.use_ref(None)
     shown.current = layout_key(session, parts)
 

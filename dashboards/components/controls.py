@@ -222,7 +222,8 @@ def Controls(state: DashboardState):
         _html(f"<b>{TITLE}</b>", ["cp-caption", "cp-title"])
         PresentButton(state)
     RunCard(state)
-    _ = state.playing.value  # read: the lesson strip's week is current when Play stops
+    # read: the lesson strip's week is current when Play stops (or reaches the lesson's end)
+    _ = state.playing.value, state.pause_at.value
     running = state.running_lesson()
     if running is not None:
         index, stage, lesson = running

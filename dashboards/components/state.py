@@ -165,6 +165,8 @@ class DashboardState:
                 self.achieved.value = round((session.week - first_week) / elapsed, 1)
                 said = frame_started
             if not ok or (stop is not None and session.week >= stop):
+                if stop is not None and session.week >= stop:
+                    self.pause_at.value = None  # the lesson's pause is done: Play goes on
                 self.playing.value = False
                 break
             frame = 1.0 / min(rate, MAX_FRAMES_PER_SECOND)
@@ -270,19 +272,22 @@ class DashboardState:
 
     def start_lesson(self, index: int, stage: str) -> None:
         """A lesson's one-click setup ('setup'), or its second run ('then'), which keeps the
-        first run as the ghost. A lesson's first run starts with no ghost."""
+        first run as the ghost. A lesson's first run starts with no ghost. The page is drawn
+        once, for the lesson's run with its charts (not once per change)."""
         lesson = self.lessons[index]
         setup = getattr(lesson, "then", None) if stage == "then" else lesson.setup
         if not setup:
             return
-        if self.set_up(setup):
-            if stage == "setup" and self.session.ghost is not None:
-                self.session.clear_ghost()
+        with _one_render():
+            if self.set_up(setup):
+                if stage == "setup" and self.session.ghost is not None \
+                        and not self.session.ghost.pinned:
+                    self.session.clear_ghost()
+                self.lesson_on.value = (index, stage)
+                self.lesson_shown.value = index
+                self.pause_at.value = getattr(lesson, "weeks", None)
                 self.refresh()
-            self.lesson_on.value = (index, stage)
-            self.lesson_shown.value = index
-            self.pause_at.value = getattr(lesson, "weeks", None)
-            self.publish()
+                self.publish()
 
     def end_lesson(self) -> None:
         self.lesson_on.value = None
@@ -302,6 +307,17 @@ class DashboardState:
         if on is None or on[0] >= len(self.lessons):
             return None
         return on[0], on[1], self.lessons[on[0]]
+
+
+def _one_render():
+    """Changes inside this block are drawn once, at its end (Solara's render context)."""
+    try:
+        from reacton.core import get_render_context
+
+        context = get_render_context(required=False)
+    except (ImportError, TypeError):  # pragma: no cover - another reacton
+        context = None
+    return context if context is not None else contextlib.nullcontext()
 
 
 def _kernel_context():

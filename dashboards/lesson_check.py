@@ -1,0 +1,144 @@
+"""Is each lesson's promise visible? Every promised effect measured on seeds it was not written
+for, against the lesson's words (``python -m coprosim.dashboards.lesson_check``).
+
+A lesson promises effects (``dashboards/lessons/*.toml``, ``[[effects]]``): "without outreach
+the equity gap ends wider". The promise is checked at the lesson's setup on ``SEEDS`` (none of
+the seeds the lessons were written and tested on, 0-10), and counts as *visible* when
+
+- the effect goes the promised way on average, by at least ``MIN_EFFECT`` (5%) of the smaller
+  side (``(more - factor x less) / |factor x less|``), and
+- it is not chance: a one-sided paired t-test at ``ALPHA`` (1%);
+
+a promise that two things are about equal (``equal_within``) is visible when the mean
+difference stays within its stated share. A class sees one seed, so an effect of 1% is
+invisible on screen even when it is "significant" over many seeds. The model is still
+changing: rerun this after it changes, and rewrite a lesson whose promise is not visible.
+
+    python -m coprosim.dashboards.lesson_check [--lesson KEY] [--seeds 201-220] [--out FILE.md]
+
+prints (and with ``--out`` writes) one line per effect and exits with status 1 if any promise
+is not visible. ``tests/test_dashboard_lessons.py`` runs the same check (slow).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from coprosim.dashboards import reality
+
+SEEDS = tuple(range(201, 221))  # 20 seeds no lesson was written for
+MIN_EFFECT = 0.05
+ALPHA = 0.01
+
+
+@dataclass
+class Verdict:
+    """One promised effect measured: mean of each side, relative effect, p, visible or not."""
+
+    lesson: str
+    text: str
+    more: float
+    less: float
+    relative: float
+    p: float
+    agree: int  # seeds on which the effect went the promised way
+    n: int
+    visible: bool
+    tolerance: float | None = None
+
+    def line(self) -> str:
+        mark = "visible" if self.visible else "NOT VISIBLE"
+        if self.tolerance is not None:
+            return (f"{self.lesson}: {self.text} {self.more:.4g} vs {self.less:.4g} "
+                    f"(difference {self.relative:+.1%}, allowed ±{self.tolerance:.0%}) [{mark}]")
+        return (f"{self.lesson}: {self.text} {self.more:.4g} vs {self.less:.4g} "
+                f"(effect {self.relative:+.1%}, needs +{MIN_EFFECT:.0%}; paired p = {self.p:.2g}; "
+                f"{self.agree}/{self.n} seeds) [{mark}]")
+
+
+def _settings_of(lesson):
+    from coprosim.dashboards.settings import Settings, apply_setup
+
+    return lambda stage: apply_setup(Settings(), lesson.setup_of(stage))[0]
+
+
+def check_lesson(lesson, seeds: tuple[int, ...] = SEEDS) -> list[Verdict]:
+    """Every promised effect of one lesson, measured on ``seeds``."""
+    from scipy import stats
+
+    verdicts = []
+    cache: dict = {}
+    for effect in lesson.effects:
+        check = reality.effect_check(lesson, effect, _settings_of(lesson), tuple(seeds))
+        key = (check.arms().__repr__(), check.metric)
+        if key not in cache:
+            cache[key] = reality.run_here(check)
+        runs = cache[key]
+        more = np.array([reality.side_value(check.more, runs[s]) for s in seeds])
+        less = np.array([effect.factor * reality.side_value(check.less, runs[s]) for s in seeds])
+        base = abs(less.mean()) if less.mean() != 0 else max(abs(more.mean()), 1e-12)
+        relative = float((more.mean() - less.mean()) / base)
+        if effect.equal_within is not None:
+            visible = abs(relative) < effect.equal_within
+            verdicts.append(Verdict(lesson.key, effect.text, float(more.mean()),
+                                    float(less.mean()), relative, float("nan"), 0, len(seeds),
+                                    visible, effect.equal_within))
+            continue
+        p = float(stats.ttest_rel(more, less, alternative="greater").pvalue)
+        visible = relative >= MIN_EFFECT and p < ALPHA
+        verdicts.append(Verdict(lesson.key, effect.text, float(more.mean()), float(less.mean()),
+                                relative, p, int((more > less).sum()), len(seeds), visible))
+    return verdicts
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    try:
+        if "-" in text:
+            low, high = (int(x) for x in text.split("-", 1))
+            seeds = tuple(range(low, high + 1))
+        else:
+            seeds = tuple(int(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--seeds: must be a range like 201-220 or a list like 3,5,8; got {text!r}") from None
+    if len(seeds) < 3:
+        raise argparse.ArgumentTypeError(f"--seeds: at least 3 seeds, got {len(seeds)}")
+    return seeds
+
+
+def main(argv: list[str] | None = None) -> int:
+    from coprosim.dashboards.lessons import LESSONS
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lesson", help="check one lesson (its key)")
+    parser.add_argument("--seeds", type=_seeds, default=SEEDS, help="e.g. 201-220")
+    parser.add_argument("--out", help="also write the lines to this Markdown file")
+    args = parser.parse_args(argv)
+    lessons = [lesson for lesson in LESSONS if args.lesson in (None, lesson.key)]
+    if not lessons:
+        parser.error(f"--lesson: no lesson {args.lesson!r}; lessons: "
+                     f"{', '.join(lesson.key for lesson in LESSONS)}")
+    started = time.perf_counter()
+    lines, failed = [], 0
+    for lesson in lessons:
+        for verdict in check_lesson(lesson, args.seeds):
+            lines.append(verdict.line())
+            failed += not verdict.visible
+            print(lines[-1], flush=True)
+    summary = (f"{len(lines) - failed} of {len(lines)} promised effects visible (at least "
+               f"{MIN_EFFECT:.0%}, paired p < {ALPHA}) on seeds {args.seeds[0]}-{args.seeds[-1]}"
+               f" ({len(args.seeds)} seeds; {time.perf_counter() - started:.0f} s)")
+    print(summary)
+    if args.out:
+        with open(args.out, "w", encoding="utf-8") as out:
+            out.write("# Lessons' promises on unseen seeds\n\n" + summary + "\n\n"
+                      + "\n".join(f"- {line}" for line in lines) + "\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -250,6 +250,8 @@ def PredictionCard(room: ClassRoom, token: str):
         mine = room.students[token].prediction
     chosen, set_chosen = solara.use_state(mine)
     error, set_error = solara.use_state(None)
+    if question is None or chosen not in question.options:  # a new question: choose afresh
+        chosen = mine if question is not None and mine in question.options else None
     with solara.Column(classes=["cp-card"], gap="2px"):
         _html("<h2>Your prediction</h2>")
         if question is None:

@@ -38,7 +38,9 @@ CSS = """
 .cp-join .v-btn .v-btn__content { white-space: normal; flex: 1 1 auto; }
 .cp-join .cp-card { border: 1px solid #ddd; border-radius: 8px; padding: 8px 12px;
                     margin: 8px 0; }
-.cp-join .cp-muted, .cp-class .cp-muted { color: #555; font-size: 0.92em; }
+.cp-join .cp-muted { color: #555; font-size: 0.95em; }
+.cp-class .cp-muted { color: #555; }
+.cp-class .v-btn, .cp-class .v-btn.v-size--small { font-size: 16px; }
 .cp-join .cp-state { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 6px; }
 .cp-join .cp-state div { border-radius: 6px; background: #f2f6fa; padding: 4px 6px; }
 .cp-join .cp-state b { display: block; font-size: 1.4em; }

@@ -12,7 +12,7 @@ def test_the_decomposition_makes_one_rule_npms_at_a_time_and_all_of_them_closes_
     so that row's share is 100% on every metric; each other row changes one pair only."""
     experiment = decomposition_experiment(replications=2, n_citizens=60, steps=12)
     assert len(experiment.scenarios) == len(MODE_RULES) + 3
-    for name, (customer, cocreating) in MODE_RULES.items():
+    for name, (_customer, cocreating) in MODE_RULES.items():
         overrides = experiment.scenarios[f"npm_{name}"]["overrides"]
         assert list(overrides) == [cocreating]
     table = decompose(out=tmp_path, workers=1, replications=2, n_citizens=60, steps=12)

@@ -78,12 +78,12 @@ def test_target_pressure_crowds_out_motivation_and_raises_turnover():
 J_CURVE = dict(n_citizens=500, staff_per_1000=8, dialogue_overhead=1.0)
 
 
-@pytest.mark.xfail(reason="version 2: NPM learns too (routine skill, process improvements, the target "
-                   "loop), so in this region co-production's value per cost stays about 10% behind "
-                   "NPM's and does not catch up over 200 weeks (docs/ODD.md, section 5)", strict=False)
-def test_j_curve_npm_ahead_early_coproduction_catches_up():
-    """Pattern 4: NPM closes more cases per staff hour early on; co-production's value per cost
-    catches up as skill, habits and innovations accumulate."""
+def test_j_curve_does_not_appear_coproduction_falls_further_behind():
+    """Pattern 4, a claim the model does not support (docs/ODD.md 5): the J-curve. NPM closes
+    more cases early on and co-production's value per cost starts behind, as claimed; but with
+    scarce staff and costly dialogue it does not catch up: it falls further behind (about 0.91 of
+    NPM's early, 0.75 late), because its need-first queue and dialogue hold fewer, longer
+    encounters, more citizens go unserved and withdraw, and NPM learns its routines too."""
     npm = run_frames("npm", SEEDS, 200, **J_CURVE)
     co = run_frames("coproduction", SEEDS, 200, **J_CURVE)
     assert_greater(window_mean(npm, "throughput", 1, 11), window_mean(co, "throughput", 1, 11),
@@ -91,7 +91,7 @@ def test_j_curve_npm_ahead_early_coproduction_catches_up():
     early = window_mean(co, "value_per_cost", 1, 11) / window_mean(npm, "value_per_cost", 1, 11)
     late = window_mean(co, "value_per_cost", -50) / window_mean(npm, "value_per_cost", -50)
     assert_greater(np.ones_like(early), early, "co-production's value per cost behind NPM's early on")
-    assert_greater(late, early, "co-production's relative value per cost to grow over time")
+    assert_greater(early, late, "co-production's relative value per cost to fall, not recover")
 
 
 # 5 -------------------------------------------------------------------------------------------
@@ -101,32 +101,33 @@ def _advantage(metric, steps=150, **overrides):
     return co - npm, npm
 
 
-@pytest.mark.xfail(reason="version 2: with complements co-production's advantage in public value is "
-                   "about 10x that with substitutes (0.0072 vs 10 x 0.0007 per citizen-week), right "
-                   "at the threshold; the direction holds (docs/ODD.md, section 5)", strict=False)
-def test_complementarity_decides_the_advantage():
-    """Pattern 5: when staff and citizen inputs are substitutes co-production's advantage in public
-    value all but vanishes; when they are complements it appears (Parks et al. 1981). A small
-    advantage (a few per cent, from allocation by need) remains with substitutes: see docs/ODD.md."""
+def test_complements_do_not_give_coproduction_the_advantage():
+    """Pattern 5, a claim the model does not support (docs/ODD.md 5): Parks et al. (1981) would
+    have co-production's advantage appear where staff and citizen inputs are complements. In the
+    model it is the other way round: with substitutes co-production is about level with NPM
+    (within 10% of NPM's public value); with complements it falls behind, because every encounter
+    then needs the citizen's input, co-production holds fewer (longer) encounters, and the citizens
+    it does not reach withdraw."""
     subst, npm_subst = _advantage("public_value", n_citizens=500, substitution=1.0)
     compl, _ = _advantage("public_value", n_citizens=500, substitution=-1.0)
-    assert_greater(compl, 10 * subst, "an advantage with complements over ten times that with substitutes")
+    assert_greater(subst, compl, "co-production's advantage larger with substitutes than complements")
     assert abs(subst.mean()) < 0.10 * npm_subst.mean(), (
         f"Expected a small advantage at most with substitutes, got {subst.mean():.4f} on {npm_subst.mean():.4f}"
     )
 
 
 # 6 -------------------------------------------------------------------------------------------
-@pytest.mark.xfail(reason="version 2: with the standard volunteering programme in both regimes the "
-                   "advantage in wellbeing dips at wicked_share 0.4 (it is highest at 0.8); without "
-                   "the programme it grows at each step (docs/ODD.md, section 5)", strict=False)
-def test_advantage_grows_with_wicked_problems():
-    """Pattern 6: co-production's advantage in wellbeing grows with the share of wicked needs."""
+def test_wicked_problems_tip_coproduction_into_withdrawal_first():
+    """Pattern 6, a claim the model does not support (docs/ODD.md 5): co-production's advantage in
+    wellbeing does not grow with the share of wicked needs. Co-production leads slightly with no
+    wicked needs; as they grow both regimes tip into mass withdrawal (hidden need), and
+    co-production, holding fewer and longer encounters, tips first: at wicked_share 0.4 it is far
+    behind; at 0.8 both have tipped and are level again."""
     none, _ = _advantage("mean_wellbeing", n_citizens=500, wicked_share=0.0)
     some, _ = _advantage("mean_wellbeing", n_citizens=500, wicked_share=0.4)
     most, _ = _advantage("mean_wellbeing", n_citizens=500, wicked_share=0.8)
-    assert_greater(some, none, "a larger advantage at wicked_share 0.4 than 0")
-    assert_greater(most, some, "a larger advantage at wicked_share 0.8 than 0.4")
+    assert_greater(none, some, "a smaller advantage at wicked_share 0.4 than at 0")
+    assert_greater(most, some, "a smaller advantage at wicked_share 0.4 than at 0.8")
 
 
 # 7 -------------------------------------------------------------------------------------------
@@ -135,18 +136,26 @@ def test_advantage_grows_with_wicked_problems():
 STAFF_ALONE = REGIONS["withness"].settings()
 
 
-def test_trust_through_withness_beyond_need_reduced():
-    """Pattern 7: co-creating raises trust beyond what need reduced explains. Where the citizens'
-    input adds nothing to production (staff alone produce), co-production reduces no more need,
-    yet trust is higher; without withness the gap in trust shrinks."""
+def test_withness_raises_trust_but_codestruction_takes_it_back():
+    """Pattern 7, half supported (docs/ODD.md 5). Where the citizens' input adds nothing to
+    production (staff alone produce) and staff time is ample, co-production reduces about as much
+    need as NPM; being treated as a partner (withness) raises its trust relative to NPM's (the gap
+    shrinks without withness), and with no co-destruction its trust is higher than NPM's. At the
+    default chance of co-destruction, though, the trust lost in encounters that go wrong outweighs
+    it, and co-production's trust is a little below NPM's: the claim 'higher trust' does not hold
+    there."""
     value_gap, npm_value = _advantage("public_value", **STAFF_ALONE)
     trust_gap, _ = _advantage("mean_trust", **STAFF_ALONE)
-    assert value_gap.mean() < 0.03 * npm_value.mean(), (
+    assert abs(value_gap.mean()) < 0.03 * npm_value.mean(), (
         f"Expected about equal need reduced here, got {value_gap.mean():.4f} on {npm_value.mean():.4f}"
     )
-    assert_greater(trust_gap, np.zeros_like(trust_gap), "higher trust under co-production")
     no_withness, _ = _advantage("mean_trust", withness=0.0, **STAFF_ALONE)
     assert_greater(trust_gap, no_withness, "the trust gap to shrink without withness")
+    assert_greater(np.zeros_like(trust_gap), trust_gap, "lower trust under co-production at the "
+                   "default chance of co-destruction")
+    no_failures, _ = _advantage("mean_trust", p_codestruction=0.0, **STAFF_ALONE)
+    assert_greater(no_failures, np.zeros_like(no_failures),
+                   "higher trust under co-production when encounters never go wrong")
 
 
 # 8 -------------------------------------------------------------------------------------------
@@ -168,10 +177,6 @@ def _emergence_runs():
     return np.array(emergent), np.array(planned), np.array(clustering)
 
 
-@pytest.mark.xfail(reason="version 2: emergent value now includes community help and prevention, "
-                   "system-level flows that vary across seeds much less than innovations did; its "
-                   "coefficient of variation is about 4.5-5x that of planned value, at the threshold "
-                   "(docs/ODD.md, section 5)", strict=False)
 def test_emergent_value_varies_across_seeds_far_more_than_planned_value():
     """Pattern 8: emergent value is unplanned: it varies across seeds far more than planned value."""
     emergent, planned, _ = _emergence_runs()
@@ -208,17 +213,17 @@ def _bottom_and_wicked(scenario, **overrides):
     return np.array(bottom), np.array(wicked)
 
 
-@pytest.mark.xfail(reason="version 2: effort is an inverted U of pressure, so target_strength=1 "
-                   "lowers throughput too; the indicator rises under moderate targets instead "
-                   "(pattern 15; docs/ODD.md, section 5)", strict=False)
-def test_goodhart_indicator_and_value_part():
-    """Pattern 10: under strong targets the indicator (throughput) rises while the value created on
-    wicked needs and the bottom quintile's wellbeing fall behind: the indicator and the value part."""
+def test_goodhart_strong_targets_lose_the_value_part_and_the_indicator_too():
+    """Pattern 10, half supported (docs/ODD.md 5): under strong targets the value created on wicked
+    needs and the bottom quintile's wellbeing fall behind (the value part of Goodhart's law:
+    Bevan & Hood 2006), but the indicator does not rise: pace is an inverted U of pressure, so
+    strong targets close fewer cases too (moderate ones close more in this region)."""
     strong = run_frames("npm", SEEDS, 150, target_strength=1.0, **GOODHART)
     none = run_frames("npm", SEEDS, 150, target_strength=0.0, **GOODHART)
-    assert_greater(window_mean(strong, "throughput", -50), window_mean(none, "throughput", -50),
-                   "more cases closed under strong targets")
+    assert_greater(window_mean(none, "throughput", -50), window_mean(strong, "throughput", -50),
+                   "fewer cases closed under strong targets (the inverted U)")
     bottom_strong, wicked_strong = _bottom_and_wicked("npm", target_strength=1.0, **GOODHART)
     bottom_none, wicked_none = _bottom_and_wicked("npm", target_strength=0.0, **GOODHART)
     assert_greater(wicked_none, wicked_strong, "less value created on wicked needs under strong targets")
     assert_greater(bottom_none, bottom_strong, "the bottom quintile's wellbeing to fall behind under targets")
+

@@ -24,7 +24,7 @@ N = 512 with second-order indices: N x (2D + 2) = 21,504 runs of 1,000 citizens 
 writes 21,504 runs' worth of results in the part-file layout (random numbers in the sweep's
 columns) and times the one-call loaders on it.
 
-    .venv/bin/python benchmarks/bench_sweep.py [--runs 100] [--rounds 2] [--citizens 1000] [--steps 150]
+    .venv/bin/python benchmarks/bench_sweep.py [--runs 120] [--rounds 2] [--citizens 1000] [--steps 150]
     .venv/bin/python benchmarks/bench_sweep.py --sobol --sample 600 [--workers 2]
     .venv/bin/python benchmarks/bench_sweep.py --sobol --full
     .venv/bin/python benchmarks/bench_sweep.py --load-test
@@ -156,8 +156,10 @@ def sweep(experiment, out: Path, workers: int) -> dict:
     (t20, rss20), (tend, rss_end) = marks[early], marks[total]
     steady = (total - early) / (tend - t20) if total > early else float("nan")
     files = len(list((out / "metrics").glob("*.parquet")))
+    every = sum(1 for path in out.rglob("*") if path.is_file())
     return {"workers": workers, "runs": total, "seconds": elapsed, "rate": total / elapsed,
-            "steady_rate": steady, "rss20": rss20, "rss_end": rss_end, "files": files}
+            "steady_rate": steady, "rss20": rss20, "rss_end": rss_end, "files": files,
+            "all_files": every}
 
 
 # --- (c) where the runner's time goes, in one process --------------------------------------------
@@ -222,7 +224,9 @@ def report_comparison(rounds: list[dict], breakdown: dict | None) -> None:
     print(f"parallel efficiency of the runner on 2 workers: {median(2, 'rate') / (2 * median(1, 'rate')):.2f}; "
           f"memory of parent + workers {two['rss20'] / 2**20:.0f} MiB after 20 runs, "
           f"{two['rss_end'] / 2**20:.0f} MiB after {two['runs']} "
-          f"({two['rss_end'] / two['rss20'] - 1:+.1%}); {two['files']} metrics files for {two['runs']} runs")
+          f"({two['rss_end'] / two['rss20'] - 1:+.1%}); {two['files']} metrics files for {two['runs']} runs, "
+          f"{two['all_files']} files in all (parts of every kind and the manifest; target <= 30 "
+          "at 120 runs)")
     if breakdown:
         print_breakdown(breakdown)
 
@@ -342,7 +346,7 @@ def main_load_test(args) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=120)
     parser.add_argument("--citizens", type=int, default=1000)
     parser.add_argument("--steps", type=int, default=150)
     parser.add_argument("--rounds", type=int, default=2,

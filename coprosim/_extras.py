@@ -6,7 +6,8 @@ The core (model, command line, local batch experiments, comparisons) needs no ex
 - ``dask``: sweeps on a dask.distributed cluster (``--dask``)
 - ``analysis``: global sensitivity analysis with SALib (``coprosim sensitivity``)
 - ``ema``: the EMA Workbench adapter (``coprosim.experiments.ema``)
-- ``notebook``: progress bars and widgets in Jupyter
+- ``notebook``: progress bars and widgets in Jupyter, and running a notebook headless (nbclient:
+  ``jupyter execute examples/quickstart.ipynb``)
 - ``calibration``: ABC-SMC calibration with pyabc (``coprosim calibrate``)
 - ``all``: every one of them
 """
@@ -21,7 +22,7 @@ EXTRAS = {
     "dask": "running on a Dask cluster (--dask)",
     "analysis": "sensitivity analysis (SALib)",
     "ema": "the EMA Workbench adapter",
-    "notebook": "Jupyter widgets",
+    "notebook": "Jupyter widgets and headless notebook runs",
     "calibration": "calibration (pyabc)",
 }
 

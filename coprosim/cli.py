@@ -15,6 +15,7 @@ import importlib
 import os
 import platform
 import sys
+import warnings
 from pathlib import Path
 
 from coprosim import __version__
@@ -142,7 +143,19 @@ def version_line() -> str:
             f"{platform.python_version()})")
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    """coprosim's own warnings as one line on stderr (``coprosim: warning: ...``), no source."""
+    if getattr(category, "__module__", "").startswith("coprosim"):
+        print(f"coprosim: warning: {message}", file=sys.stderr)
+    else:
+        _show_warning(message, category, filename, lineno, file, line)
+
+
+_show_warning = warnings.showwarning
+
+
 def main(argv: list[str] | None = None) -> int:
+    warnings.showwarning = _one_line_warning
     try:
         try:
             args = build_parser().parse_args(argv)

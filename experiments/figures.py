@@ -52,12 +52,17 @@ def draw_figures(a: Analysis) -> dict[str, str]:
     return written
 
 
-def _save(plt, figure, path: Path) -> str:
+def save_png(figure, path: Path, tight: bool = True) -> Path:
+    """Write a figure as a PNG that appears whole or not at all (a temporary file, renamed)."""
     temporary = path.with_name(f".{path.stem}.tmp.png")
-    figure.savefig(temporary, dpi=110, bbox_inches="tight")
-    plt.close(figure)
+    figure.savefig(temporary, dpi=110, **({"bbox_inches": "tight"} if tight else {}))
+    figure.clear()
     temporary.replace(path)
-    return str(path)
+    return path
+
+
+def _save(plt, figure, path: Path) -> str:
+    return str(save_png(figure, path))
 
 
 def _plot_over_time(plt, over_time, metrics, conditions, colours):

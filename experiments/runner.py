@@ -65,8 +65,10 @@ FAILURE_HOOK = "COPROSIM_INJECT_FAILURE"
 IN_FLIGHT_PER_WORKER = 2   # tasks queued per worker: enough to keep it busy, few to lose on Ctrl-C
 POLL_SECONDS = 0.2         # how often the parent looks at Ctrl-C and the cluster's health
 DASK_WAIT_SECONDS = 60.0   # default bound on waiting for Dask workers (--dask-wait)
-FILES_PER_SWEEP = 100      # runs are batched into about this many part files ...
-MAX_RUNS_PER_FILE = 256    # ... of at most this many runs each ...
+FILES_PER_SWEEP = 100      # a large sweep's runs are batched into about this many part files,
+SMALL_SWEEP_PARTS = 8      # a small sweep's into about this many (each file has a fixed cost) ...
+SMALL_PART_RUNS = 16       # ... of at most this many runs (what a crash can lose) ...
+MAX_RUNS_PER_FILE = 256    # ... and no part of more than this many runs ...
 FLUSH_SECONDS = 30.0       # ... and no run waits longer than this to be written
 
 
@@ -93,11 +95,87 @@ def simulate(task: dict[str, Any]) -> dict[str, Any]:
                 "seconds": time.perf_counter() - started, **where}
 
 
+def perform(task) -> dict[str, Any]:
+    """What a worker does with a task: run a simulation (a dict, see ``simulate``), or call a
+    function (``("call", bytes)``: cloudpickle's bytes of ``(function, args)``, see ``Calls``)."""
+    if isinstance(task, tuple) and task[0] == "call":
+        import cloudpickle
+
+        try:
+            function, args = cloudpickle.loads(task[1])
+            return {"ok": True, "value": function(*args)}
+        except Exception:  # noqa: BLE001 - reported to the parent, which raises it
+            return {"ok": False, "error": traceback.format_exc()}
+    return simulate(task)
+
+
+class CallFailed(RuntimeError):
+    """A function called on a worker (``Calls``) raised, or its worker died; the message holds
+    the worker's traceback."""
+
+
+class Calls:
+    """Function calls on the runner's executors (``LocalPool``, ``DaskPool``), keyed, at most
+    the pool's capacity in flight: the same workers, Ctrl-C handling and Dask checks as a sweep.
+
+    ``submit(key, function, *args)`` when ``room()``; ``results(timeout)`` gives the calls that
+    finished as ``(key, value)``; a call that raised raises ``CallFailed``. The calls queued
+    behind a worker that died are sent again.
+    """
+
+    def __init__(self, pool):
+        self.pool = pool
+        self.workers = pool.workers
+        self.pending: dict[Any, tuple] = {}
+
+    def room(self) -> bool:
+        return len(self.pending) < self.pool.capacity()
+
+    def submit(self, key, function, *args) -> None:
+        import cloudpickle
+
+        task = ("call", cloudpickle.dumps((function, args)))
+        self.pending[key] = task
+        self.pool.submit(key, task)
+
+    def results(self, timeout: float) -> list[tuple[Any, Any]]:
+        done = []
+        for key, result in self.pool.wait(timeout):
+            for again in result.get("requeue", []):
+                self.pool.submit(again, self.pending[again])
+            self.pending.pop(key, None)
+            if not result["ok"]:
+                raise CallFailed(f"a call on a worker failed:\n{result['error']}")
+            done.append((key, result["value"]))
+        return done
+
+    def map(self, calls: dict[Any, tuple]) -> dict[Any, Any]:
+        """Every call of ``{key: (function, *args)}``; their values by key."""
+        waiting, values = deque(calls.items()), {}
+        while waiting or self.pending:
+            while waiting and self.room():
+                key, (function, *args) = waiting.popleft()
+                self.submit(key, function, *args)
+            values.update(self.results(POLL_SECONDS))
+        return {key: values[key] for key in calls}
+
+    def close(self, cancel: bool = False) -> None:
+        self.pool.close(cancel=cancel)
+
+
+def make_pool(workers: int | None = None, dask: str | None = None,
+              dask_wait: float = DASK_WAIT_SECONDS):
+    """The runner's executor: ``DaskPool`` with ``dask``, else ``LocalPool`` of ``workers``
+    processes (default: all cores)."""
+    return DaskPool(dask, dask_wait) if dask else LocalPool(workers or os.cpu_count() or 1)
+
+
 def _simulate(task: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, Any]]:
     from coprosim.model import CoproductionModel, Params
 
     params = Params(**task["params"])
-    model = CoproductionModel(params=params, seed=task["seed"], scenario=task["scenario"])
+    model = CoproductionModel(params=params, seed=task["seed"], scenario=task["scenario"],
+                              warn_small_population=False)  # said once, by the parent
     try:
         _maybe_inject_failure(task["run_id"])
         model.run(task["steps"])
@@ -172,7 +250,7 @@ def _worker_main(conn_fd: int, lifeline_fd: int, exit_fd: int) -> None:
         if task is None:
             return
         try:
-            conn.send(simulate(task))
+            conn.send(perform(task))
         except (BrokenPipeError, EOFError, OSError):
             return
 
@@ -270,9 +348,14 @@ class LocalPool:
     def capacity(self) -> int:
         return self.workers * IN_FLIGHT_PER_WORKER
 
-    def submit(self, key, task) -> None:
+    def start(self) -> LocalPool:
+        """Start every worker now (each imports coprosim while the parent gets ready)."""
         while len(self._pool) < self.workers:
             self._start_worker()
+        return self
+
+    def submit(self, key, task) -> None:
+        self.start()
         worker = min(self._pool, key=lambda w: len(w.in_flight))
         worker.in_flight.append(key)
         try:
@@ -377,7 +460,7 @@ class DaskPool:
         return max(1, self.workers) * IN_FLIGHT_PER_WORKER
 
     def submit(self, key, task) -> None:
-        self._futures[self._client.submit(simulate, task, pure=False, key=f"coprosim-{key}-{time.time_ns()}")] = key
+        self._futures[self._client.submit(perform, task, pure=False, key=f"coprosim-{key}-{time.time_ns()}")] = key
 
     def wait(self, timeout: float) -> list[tuple[Any, dict[str, Any]]]:
         from distributed import wait
@@ -550,16 +633,29 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
         raise ExperimentError(f"{out}: nothing to resume (no results there); run without "
                               "--resume to start")
     runs = experiment.runs()
-    manifest = _prepare(experiment, out, force)
-    finished = storage.completed_runs(out)
-    todo = [run for run in runs if run.run_id not in finished]
-    status = {run.run_id: ("skipped" if run.run_id in finished else "not run") for run in runs}
-    executor = None
-    ending = "normal"
+    # Local workers start before the parent prepares the folder: their imports overlap its work.
+    early = (LocalPool(workers or os.cpu_count() or 1).start()
+             if not dask and len(storage.completed_runs(out)) < len(runs) else None)
     try:
+        manifest = _prepare(experiment, out, force)
+    except BaseException:
+        if early is not None:
+            early.close(cancel=True)
+        raise
+    executor = early  # from here on, whatever happens (Ctrl-C too), the finally below stops it
+    ending = "normal"
+    status = dict.fromkeys((run.run_id for run in runs), "not run")
+    try:
+        warn_small_populations(experiment.params_for(s, p).n_citizens for s in experiment.scenarios
+                               for p in range(len(experiment.points)))
+        finished = storage.completed_runs(out)
+        todo = [run for run in runs if run.run_id not in finished]
+        status.update(dict.fromkeys(finished & set(status), "skipped"))
+        if not todo and executor is not None:
+            executor.close(cancel=True)  # nothing to run after all
+            executor = None
         if todo:
-            executor = (DaskPool(dask, dask_wait) if dask
-                        else LocalPool(workers or os.cpu_count() or 1))
+            executor = executor or make_pool(workers, dask, dask_wait)
             manifest["executor"] = (f"dask {dask} ({executor.workers} threads)" if dask
                                     else f"{executor.workers} local processes")
             storage.write_manifest(out, manifest)
@@ -592,6 +688,18 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
     return frame
 
 
+def warn_small_populations(sizes) -> None:
+    """One ``SmallPopulationWarning`` for the smallest population below the model's minimum
+    (the workers build their models without warning, so a sweep says it once, not per run)."""
+    import warnings
+
+    from coprosim.model import SmallPopulationWarning, small_population_message
+
+    message = small_population_message(min(sizes, default=10**9))
+    if message:
+        warnings.warn(message, SmallPopulationWarning, stacklevel=3)
+
+
 def _check_buffering(runs_per_file, flush_seconds) -> None:
     """One-line errors for the buffering options, before anything is written."""
     if runs_per_file is not None and (isinstance(runs_per_file, bool)
@@ -604,9 +712,13 @@ def _check_buffering(runs_per_file, flush_seconds) -> None:
 
 
 def automatic_runs_per_file(runs: int) -> int:
-    """Runs per part file: about ``FILES_PER_SWEEP`` files for the sweep, at most
-    ``MAX_RUNS_PER_FILE`` runs each (a sweep of 21,504 runs: 216 runs a file, 100 files)."""
-    return max(1, min(MAX_RUNS_PER_FILE, -(-runs // FILES_PER_SWEEP)))
+    """Runs per part file. A small sweep: about ``SMALL_SWEEP_PARTS`` parts of at most
+    ``SMALL_PART_RUNS`` runs (120 runs: 15 a part, 8 parts); a large one: about
+    ``FILES_PER_SWEEP`` parts of at most ``MAX_RUNS_PER_FILE`` runs (21,504 runs: 216 a part,
+    100 parts). Whatever the size, a part is also written once its oldest run has waited
+    ``FLUSH_SECONDS``, so a crash loses little work and a resume redoes little."""
+    small = min(SMALL_PART_RUNS, -(-runs // SMALL_SWEEP_PARTS))
+    return max(1, min(MAX_RUNS_PER_FILE, max(small, -(-runs // FILES_PER_SWEEP))))
 
 
 def _prepare(experiment: Experiment, out: Path, force: bool) -> dict[str, Any]:

@@ -771,10 +771,9 @@ def _new_figure(figsize):
 
 
 def _save(figure, path: Path) -> Path:
-    temporary = path.with_name(f".{path.stem}.tmp.png")
-    figure.savefig(temporary, dpi=110)
-    temporary.replace(path)
-    return path
+    from .figures import save_png
+
+    return save_png(figure, path, tight=False)
 
 
 def draw_shares(ax, shares: pd.DataFrame, regimes: list[str], metrics: list[str],

@@ -322,7 +322,7 @@ def _markdown(indices: pd.DataFrame, settings: dict, notes: dict[str, list[str]]
 
 
 def _plot(indices: pd.DataFrame, settings: dict, path: Path) -> Path:
-    from .figures import FigureMaker
+    from .figures import FigureMaker, save_png
 
     plt = FigureMaker()
 
@@ -344,8 +344,4 @@ def _plot(indices: pd.DataFrame, settings: dict, path: Path) -> Path:
         ax.set_title(target, fontsize=9)
         ax.legend(fontsize=7)
     figure.tight_layout()
-    temporary = path.with_name(f".{path.stem}.tmp.png")
-    figure.savefig(temporary, dpi=110)
-    plt.close(figure)
-    temporary.replace(path)
-    return path
+    return save_png(figure, path, tight=False)

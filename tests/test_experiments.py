@@ -352,6 +352,17 @@ def test_unknown_parameter_names_the_closest_in_one_short_line(typo, meant, tmp_
     assert meant in result.stderr and len(result.stderr.strip()) < 200, result.stderr
 
 
+def test_a_small_population_is_said_once_per_sweep(tmp_path):
+    """Below the model's minimum population the sweep says so in one line, once (the workers
+    build their models without warning), not once per run or per worker."""
+    path = write_experiment(tmp_path, replications=3, steps=3, citizens=100, period=0)
+    result = coprosim("sweep", str(path), "--out", str(tmp_path / "out"), "--workers", "2")
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "below" in line]
+    assert len(said) == 1 and said[0].startswith("coprosim: warning: n_citizens: 100"), said
+    assert "Warning" not in result.stderr, result.stderr
+
+
 def test_result_tables_raise_no_pandas_warnings():
     """Labelling a run's rows with many swept parameters (a map sweeps about a hundred) builds the
     table at once: no pandas PerformanceWarning (the map printed two per run)."""

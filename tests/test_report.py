@@ -429,3 +429,34 @@ def test_lead_from_week_finds_when_the_lead_changes():
     assert lead_from_week(over_time, "public_value", "b", "a") is None
     lower = over_time.assign(metric="waiting_time")  # lower is better: b leads from week 31
     assert lead_from_week(lower, "waiting_time", "b", "a") == 31
+
+
+def test_hand_written_intervals_equal_scipy_and_statsmodels():
+    """The report's t intervals (one sample, paired, per step) and the map's Wilson intervals are
+    the textbook ones: equal to SciPy's and statsmodels' to rounding (the formulas stay written
+    out so that results stay bit for bit what they were)."""
+    from coprosim.experiments.scenario_map import wilson
+    from coprosim.experiments.statistics import mean_ci, summarise_over_time
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        x = rng.normal(rng.uniform(-5, 5), rng.uniform(0.001, 3), rng.integers(2, 40))
+        y = x + rng.normal(0.1, 0.5, x.size)
+        n, mean, low, high = mean_ci(x)
+        ci = stats.ttest_1samp(x, 0).confidence_interval(0.95)
+        assert n == x.size and mean == pytest.approx(x.mean(), rel=1e-12)
+        assert (low, high) == pytest.approx((ci.low, ci.high), rel=1e-12, abs=1e-12)
+        _, _, low, high = mean_ci(y - x)
+        ci = stats.ttest_rel(y, x).confidence_interval(0.95)
+        assert (low, high) == pytest.approx((ci.low, ci.high), rel=1e-12, abs=1e-12)
+    frame = pd.DataFrame({"condition": "npm", "step": np.repeat([1, 2], 10),
+                          "public_value": rng.normal(1, 0.1, 20)})
+    over = summarise_over_time(frame, ["public_value"]).set_index("step")
+    for step in (1, 2):
+        ci = stats.ttest_1samp(frame.loc[frame["step"] == step, "public_value"], 0).confidence_interval()
+        assert (over.loc[step, "ci_low"], over.loc[step, "ci_high"]) == pytest.approx(
+            (ci.low, ci.high), rel=1e-12)
+    proportion = pytest.importorskip("statsmodels.stats.proportion")
+    for k, n in ((0, 10), (3, 10), (10, 10), (37, 120)):
+        assert wilson(k, n) == pytest.approx(
+            proportion.proportion_confint(k, n, alpha=0.05, method="wilson"), abs=1e-7)

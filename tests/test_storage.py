@@ -219,8 +219,13 @@ def test_older_one_file_per_run_folders_still_load_and_resume(clean, tmp_path):
 
 
 def test_automatic_batch_size():
-    assert runner.automatic_runs_per_file(16) == 1
-    assert runner.automatic_runs_per_file(1_000) == 10
+    """Small sweeps in a few parts (each file has a fixed cost: 120 runs in 8 parts, at most 30
+    files of all kinds), large ones in about a hundred; never so many runs in one part that a
+    crash loses much (parts are also written by time)."""
+    assert runner.automatic_runs_per_file(5) == 1
+    assert runner.automatic_runs_per_file(16) == 2
+    assert runner.automatic_runs_per_file(120) == 15  # 8 parts x 3 kinds = 24 files
+    assert runner.automatic_runs_per_file(1_000) == 16
     assert runner.automatic_runs_per_file(21_504) == 216  # the Sobol design: 100 files
     assert runner.automatic_runs_per_file(10**6) == runner.MAX_RUNS_PER_FILE
 

@@ -198,6 +198,9 @@ def targets_text(**replace: str) -> str:
     ({"targets": GOOD["targets"] + 'colour = "red"\n'}, "targets[0].colour: unknown key"),
     ({"targets": GOOD["targets"] + 'change = "ratio"\nversus = "npm"\n'},
      "targets[0].change: must be relative or difference, got 'ratio'"),
+    ({"targets": GOOD["targets"] + 'direction = "up"\n'},
+     "targets[0].direction: must be above or below, got 'up'"),
+    ({"targets": GOOD["targets"].replace("value = 0.4\n", "")}, "targets[0].value: missing"),
     ({"parameters": "[parameters]\ntrust_level = [0.2, 1.5]\n"},
      "parameters.trust_level[1]: must be a number in [0.0, 1.0], got 1.5"),
     ({"parameters": "[parameters]\ntrust_level = [0.5, 0.3]\n"},
@@ -234,19 +237,32 @@ def test_not_toml_and_missing_file(tmp_path):
         cal.load_targets(tmp_path / "absent.toml")
 
 
+# Sourced parameters the shipped calibration fits, because the audit (issue 18) found their source
+# measures something else: OECD 2024's 39% is a share trusting, not the mean trust_level claims.
+FITTED_DESPITE_SOURCE = {"trust_level"}
+
+
 def test_shipped_targets_are_valid_and_measurable():
     """Every target of the shipped file is measured by a (tiny) run at the defaults; fitted
-    parameters are free or cite only a direction, and their priors are their plausible ranges."""
+    parameters are free or cite only a direction (or are named above, with why), their priors
+    lie inside their plausible ranges, and every target says how the model matches its source."""
     calibration = cal.load_targets(cal.resolve_targets_path("calibration_targets"))
-    assert 6 <= len(calibration.priors) <= 10
+    assert 6 <= len(calibration.priors) <= 12
     for name, (lo, hi) in calibration.priors.items():
         spec = Params.spec(name)
-        assert (lo, hi) == tuple(spec["plausible"]), name
-        assert spec["source"] == "free" or "size free" in spec["source"], name
+        plo, phi = spec["plausible"]
+        assert plo <= lo < hi <= phi, name
+        assert (spec["source"] == "free" or "size free" in spec["source"]
+                or name in FITTED_DESPITE_SOURCE), name
     for target in calibration.targets:
         assert target.statistic in cal.STATISTICS or target.statistic in METRICS
         assert target.source.strip()
-    tiny = dataclasses.replace(calibration, citizens=200, weeks=60, warm_up=20)
+        assert target.note.strip(), f"{target.name}: no note on how the model matches the source"
+        # a direction-only target says so; a number's target never calls itself 'our reading'
+        assert ("direction only" in target.note) == (target.direction is not None), target.name
+        assert "our reading" not in target.source, target.name
+    # two measured years: stopping volunteering is counted from one year to the next
+    tiny = dataclasses.replace(calibration, citizens=200, weeks=130, warm_up=20)
     defaults = {name: Params.spec(name)["default"] for name in calibration.priors}
     values = cal.simulate_targets(tiny, defaults, seed=3)
     assert set(values) == set(cal.target_keys(calibration))
@@ -261,6 +277,72 @@ def test_statistics_measure_the_run():
     assert high["trust_bottom_quintile"] < high["trust_top_quintile"]
     same = cal.measure(Params.preset("npm", n_citizens=100, trust_level=0.3), 1, 40, 10)
     np.testing.assert_equal(same, low)  # one seed, identical statistics (nan where undefined)
+
+
+def test_trust_is_counted_as_the_survey_counts_it():
+    """Trust read as a 0-10 answer: the share of citizens at trust >= 0.55 (6-10), which rises with
+    trust_level; the richest fifth trusts more often than the poorest; the share among those with a
+    say is over the share among those without."""
+    low = cal.measure(Params.preset("npm", n_citizens=150, trust_level=0.35), 2, 60, 20)
+    high = cal.measure(Params.preset("npm", n_citizens=150, trust_level=0.6), 2, 60, 20)
+    assert 0.0 <= low["trusting_share"] < high["trusting_share"] <= 1.0
+    assert high["trusting_share"] > 0.5 > low["trusting_share"]
+    assert high["trusting_gap_top_bottom"] > 0
+    assert cal.TRUSTING == 0.55  # round(10 x trust) >= 6
+
+
+def test_volunteers_not_returning_needs_two_measured_years():
+    """Stopping volunteering altogether is counted over two whole years after the warm-up, so a
+    shorter run leaves it undefined rather than measuring something else."""
+    params = Params.preset("coproduction", n_citizens=200)
+    short = cal.measure(params, 4, 100, 20)
+    assert np.isnan(short["volunteers_not_returning"])
+    full = cal.measure(params, 4, 130, 20)
+    assert 0.0 <= full["volunteers_not_returning"] <= 1.0
+
+
+def test_volunteers_asked_by_peer_follow_the_models_recruitment(monkeypatch):
+    """The reconstruction of who a volunteer neighbour asked agrees with the model's own
+    recruitment: it counts at least every recruit whom only a neighbour asked (those the model
+    would not have recruited without neighbours asking), and at most every recruit."""
+    from coprosim.model import CoproductionModel, volunteering
+
+    original = volunteering.recruit
+    only_by_peer = []
+
+    def recording(*args, **kwargs):
+        recruits = original(*args, **kwargs)
+        without_peers = set(original(*args, **{**kwargs, "peer_ask": 0.0}).tolist())
+        only_by_peer.append(sum(int(i) not in without_peers for i in recruits))
+        return recruits
+
+    monkeypatch.setattr(volunteering, "recruit", recording)
+    model = CoproductionModel(params=Params.preset("coproduction", n_citizens=300,
+                                                   volunteer_peer_ask=0.05), seed=5,
+                              warn_small_population=False)
+    joined = by_peer = 0
+    for _ in range(80):
+        before = model.volunteer_state["active"].copy()
+        model.step()
+        j, p = cal._recruited_by_peer(model, before, model.volunteer_state["active"])
+        joined, by_peer = joined + j, by_peer + p
+    model.release()
+    assert sum(only_by_peer) > 0
+    assert sum(only_by_peer) <= by_peer <= joined
+
+
+def test_direction_only_targets_are_one_sided(tmp_path):
+    """A target with a direction and no value counts nothing on its side of the bound and the
+    distance past it, in tolerances, on the other; the report calls it a direction."""
+    path = tmp_path / "t.toml"
+    path.write_text(targets_text(targets=GOOD["targets"].replace("value = 0.4\n", 'direction = "below"\n')))
+    target = cal.load_targets(path).targets[0]
+    assert target.direction == "below" and target.value == 0.0
+    distance = cal.ToleranceDistance(cal.load_targets(path))
+    assert distance({"target_00": -0.3}, {"target_00": 0.0}) == 0.0
+    assert distance({"target_00": 0.1}, {"target_00": 0.0}) == pytest.approx(2.0)
+    assert target.fits(-0.01) and not target.fits(0.01) and not target.fits(float("nan"))
+    assert "direction only" in target.stated()
 
 
 def test_distance_is_scaled_by_tolerances(tmp_path):

@@ -144,6 +144,20 @@ def wait_round(pages, number: int, timeout: float = 60) -> None:
             arg=number, timeout=timeout * 1000)
 
 
+SMALL_TEXT = """selector => { const out = []; const root = document.querySelector(selector);
+  const walk = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  while (walk.nextNode()) { const node = walk.currentNode; if (!node.textContent.trim()) continue;
+    const element = node.parentElement; if (element.getBoundingClientRect().width === 0) continue;
+    const size = parseFloat(getComputedStyle(element).fontSize);
+    if (size < 16) out.push(size + 'px: ' + node.textContent.trim().slice(0, 40)); }
+  return out; }"""
+
+
+def small_text(page, selector: str) -> list[str]:
+    """Text under 16 px inside ``selector`` (what the back of a classroom cannot read)."""
+    return page.evaluate(SMALL_TEXT, selector)
+
+
 def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -269,6 +283,7 @@ def test_a_class_of_twenty_predicts_samples_role_plays_and_rejoins(server, brows
     staff = [i for i, h in roles.items() if "staff" in h]
     assert len(staff) == round(STUDENTS / 6) and len(set(roles.values())) == STUDENTS
     teacher.get_by_text(f"{STUDENTS} of {STUDENTS} players have chosen").wait_for(timeout=30_000)
+    assert small_text(teacher, ".cp-class") == []  # the Class tab reads from the back of a room
     teacher.get_by_role("button", name="Next round").click()
     wait_round(students, 1)
     teacher.get_by_role("button", name="Next round").click()

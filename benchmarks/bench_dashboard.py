@@ -14,6 +14,8 @@ Serves ``dashboards/app.py`` with ``solara run --production`` on a free loopback
    with ``SOLARA_KERNEL_CULL_TIMEOUT=5s`` so that a closed session is freed within the benchmark
    (the dashboard's own default is 2 minutes), in the environment `coprosim dashboard` gives it
    (`dashboards/cli.py`: `server_environment`).
+5. (``EXTRA``; one alone with ``--only NAME``) presentation mode at 1366x768: the smallest
+   visible text and the side-by-side table's rows in view; the Mesa page's Play at its defaults.
 
 Each click is a real mouse click on the Step button (its place is looked up before the clock
 starts) and is timed twice: in the page, from the click event to the frame in which the new week
@@ -83,12 +85,14 @@ def load() -> str:
     return f"load {one:.1f} (5 min {five:.1f})"
 
 
-def start_server(cull: str = CULL, dashboards: Path | None = None):
+def start_server(cull: str = CULL, dashboards: Path | None = None, app: str = "app.py"):
     port = free_port()
     from coprosim.dashboards.cli import server_environment  # as `coprosim dashboard` serves it
 
     env = server_environment({**os.environ, "SOLARA_KERNEL_CULL_TIMEOUT": cull})
     command = solara_command(port)
+    if app != "app.py":  # another page of the package (the Mesa page)
+        command[2] = str(ROOT / "dashboards" / app)
     if dashboards is not None:
         app = dashboards / "app.py"
         if not app.exists():
@@ -260,6 +264,72 @@ def step_to_plot(browser, url: str, name: str, clicks: int, locator_clicks: int,
         page.close()
 
 
+# --- further measurements: each is (browser, url, server process, args) -> None and prints its
+# numbers; all run after the ones above, or one alone with --only NAME. Add one to EXTRA. ---------
+
+PRESENTATION_CHECK = """() => {
+  let smallest = 1e9, where = '';
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || !el || el.closest('style, script')) continue;
+    const r = el.getBoundingClientRect(), st = getComputedStyle(el);
+    if (!r.width || !r.height || st.display === 'none' || st.visibility === 'hidden'
+        || r.bottom < 0 || r.top > innerHeight || r.left > innerWidth) continue;
+    const size = parseFloat(st.fontSize);
+    if (size < smallest) { smallest = size; where = walker.currentNode.textContent.trim(); }
+  }
+  const rows = [...document.querySelectorAll('.cp-table tr')];
+  const inView = rows.filter(r => { const b = r.getBoundingClientRect();
+    return b.top >= 0 && b.bottom <= innerHeight; }).length;
+  return [smallest, where.slice(0, 30), inView, rows.length];
+}"""
+
+
+def presentation(browser, url: str, process, args) -> None:
+    """Presentation mode at 1366x768, side by side: the smallest visible text, and the table's
+    rows in view."""
+    page = open_page(browser, url + "?view=compare&present=1")
+    page.locator(".cp-page.cp-present").wait_for(timeout=60_000)
+    page.wait_for_timeout(2000)
+    smallest, where, in_view, rows = page.evaluate(PRESENTATION_CHECK)
+    print(f"presentation mode at 1366x768: smallest visible text {smallest:.1f} px ({where!r}); "
+          f"table rows in view {in_view} of {rows} ({load()})", flush=True)
+    page.close()
+
+
+def mesa_play(browser, url: str, process, args, seconds: float = 8.0) -> None:
+    """The Mesa page (on a server of its own) at its defaults: the weeks per second Play
+    reaches."""
+    import re
+
+    server, mesa_url = start_server(app="mesa_app.py")
+    try:
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(mesa_url, timeout=90_000)
+        page.get_by_text("This run", exact=False).first.wait_for(timeout=90_000)
+
+        def week() -> float:
+            found = re.search(r"(?:Step|Time):\s*([0-9.]+)", page.locator("body").inner_text())
+            return float(found.group(1)) if found else 0.0
+
+        page.wait_for_timeout(1500)  # the page's widgets are ready
+        page.get_by_role("button", name="▶").click()
+        deadline = time.perf_counter() + 30
+        while week() < 1 and time.perf_counter() < deadline:  # Play has begun
+            page.wait_for_timeout(200)
+        first, started = week(), time.perf_counter()
+        page.wait_for_timeout(seconds * 1000)
+        rate = (week() - first) / (time.perf_counter() - started)
+        print(f"Mesa page Play at its defaults: {rate:.1f} weeks/s ({load()})", flush=True)
+        page.close()
+    finally:
+        stop_server(server)
+
+
+EXTRA = {"presentation": presentation, "mesa-play": mesa_play}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=60)
@@ -272,6 +342,8 @@ def main() -> int:
     parser.add_argument("--class-students", type=int, default=0, metavar="N",
                         help="class mode instead: a role-play round's latency to N students' "
                         "screens and the server's memory (benchmarks/bench_class.py)")
+    parser.add_argument("--only", choices=sorted(EXTRA),
+                        help="run only this measurement (of the current dashboard)")
     args = parser.parse_args()
     if args.class_students:
         import bench_class
@@ -296,6 +368,10 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             print(f"{load()} at start on {os.cpu_count()} cores", flush=True)
             _, process, url = servers[0]
+            if args.only:
+                EXTRA[args.only](browser, url, process, args)
+                browser.close()
+                return 0
             if args.sessions:
                 before, first, last = memory(browser, url, process, args.sessions)
                 print(f"server memory: {before:.0f} MiB at start, {first:.0f} MiB after one "
@@ -312,6 +388,9 @@ def main() -> int:
                         step_to_plot(browser, server_url, f"{name}, round {round_ + 1}",
                                      args.clicks, args.locator_clicks,
                                      play=round_ == args.rounds - 1)
+            if args.baseline is None:
+                for measure in EXTRA.values():
+                    measure(browser, url, process, args)
             if args.screenshot:
                 screenshot(browser, url, args.screenshot, args.weeks)
                 print(f"screenshot written to {args.screenshot}")

@@ -23,8 +23,11 @@ is not visible. ``tests/test_dashboard_lessons.py`` runs the same check (slow).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,8 +69,9 @@ def _settings_of(lesson):
     return lambda stage: apply_setup(Settings(), lesson.setup_of(stage))[0]
 
 
-def check_lesson(lesson, seeds: tuple[int, ...] = SEEDS) -> list[Verdict]:
-    """Every promised effect of one lesson, measured on ``seeds``."""
+def check_lesson(lesson, seeds: tuple[int, ...] = SEEDS, executor=None) -> list[Verdict]:
+    """Every promised effect of one lesson, measured on ``seeds`` (runs spread over
+    ``executor``'s workers if given)."""
     from scipy import stats
 
     verdicts = []
@@ -76,7 +80,7 @@ def check_lesson(lesson, seeds: tuple[int, ...] = SEEDS) -> list[Verdict]:
         check = reality.effect_check(lesson, effect, _settings_of(lesson), tuple(seeds))
         key = (check.arms().__repr__(), check.metric)
         if key not in cache:
-            cache[key] = reality.run_here(check)
+            cache[key] = reality.run_here(check, executor)
         runs = cache[key]
         more = np.array([reality.side_value(check.more, runs[s]) for s in seeds])
         less = np.array([effect.factor * reality.side_value(check.less, runs[s]) for s in seeds])
@@ -117,18 +121,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lesson", help="check one lesson (its key)")
     parser.add_argument("--seeds", type=_seeds, default=SEEDS, help="e.g. 201-220")
     parser.add_argument("--out", help="also write the lines to this Markdown file")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                        help="worker processes (default: one per core)")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs: must be a whole number of at least 1, got {args.jobs}")
     lessons = [lesson for lesson in LESSONS if args.lesson in (None, lesson.key)]
     if not lessons:
         parser.error(f"--lesson: no lesson {args.lesson!r}; lessons: "
                      f"{', '.join(lesson.key for lesson in LESSONS)}")
     started = time.perf_counter()
     lines, failed = [], 0
-    for lesson in lessons:
-        for verdict in check_lesson(lesson, args.seeds):
-            lines.append(verdict.line())
-            failed += not verdict.visible
-            print(lines[-1], flush=True)
+    executor = None
+    if args.jobs > 1:
+        executor = ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        for lesson in lessons:
+            for verdict in check_lesson(lesson, args.seeds, executor):
+                lines.append(verdict.line())
+                failed += not verdict.visible
+                print(lines[-1], flush=True)
+    finally:
+        if executor is not None:
+            executor.shutdown(cancel_futures=True)
     summary = (f"{len(lines) - failed} of {len(lines)} promised effects visible (at least "
                f"{MIN_EFFECT:.0%}, paired p < {ALPHA}) on seeds {args.seeds[0]}-{args.seeds[-1]}"
                f" ({len(args.seeds)} seeds; {time.perf_counter() - started:.0f} s)")

@@ -78,7 +78,7 @@ from coprosim.dashboards.settings import (
 from coprosim.model import PRESETS, CoproductionModel, ParameterError, Params
 
 NAME = "coprosim on Mesa SolaraViz"
-PLAY_INTERVAL_MS = 40  # Mesa's Play: the pause between weeks (its slider changes it)
+PLAY_INTERVAL_MS = 25  # Mesa's Play: the pause between weeks (its slider changes it)
 CSS = """
 /* every slider shows its value (Vuetify's thumb label, normally only while dragged) */
 .v-slider__thumb-label-container { display: block !important; }

@@ -160,10 +160,17 @@ def lesson_check(lesson, settings_of, seeds: tuple[int, ...] = SEEDS) -> Check |
     return effect_check(lesson, effects[0], settings_of, seeds)
 
 
-def run_here(check: Check) -> dict[int, dict[Arm, list[float]]]:
-    """Every run of ``check`` in this process: seed -> arm -> the metric's weekly series."""
-    return {seed: {arm: run_arm(arm.scenario, arm.params, seed, check.weeks, check.metric)
-                   for arm in check.arms()} for seed in check.seeds}
+def run_here(check: Check, executor=None) -> dict[int, dict[Arm, list[float]]]:
+    """Every run of ``check``, waited for: seed -> arm -> the metric's weekly series (in this
+    process, or spread over ``executor``'s workers)."""
+    if executor is None:
+        return {seed: {arm: run_arm(arm.scenario, arm.params, seed, check.weeks, check.metric)
+                       for arm in check.arms()} for seed in check.seeds}
+    futures = {(seed, arm): executor.submit(run_arm, arm.scenario, arm.params, seed,
+                                            check.weeks, check.metric)
+               for seed in check.seeds for arm in check.arms()}
+    return {seed: {arm: futures[(seed, arm)].result() for arm in check.arms()}
+            for seed in check.seeds}
 
 
 def compare_check(settings, metric: str, week: int, labels: tuple[str, str],

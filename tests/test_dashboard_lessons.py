@@ -191,3 +191,79 @@ def test_a_lesson_shows_its_effect_at_its_setup(lesson):
     finally:
         for key in [k for k in _RUNS if k[0] == lesson.key]:
             del _RUNS[key]
+
+
+# --- the lessons' words as data (one TOML file per lesson) -----------------------------------------
+
+def test_every_lesson_file_is_read_in_the_order_of_its_name():
+    from coprosim.dashboards.lessons import LESSON_FILES, load_lesson_files
+
+    files = sorted(LESSON_FILES.glob("*.toml"))
+    assert len(files) == len(LESSONS) >= 6
+    assert [f.stem.split("_", 1)[1] for f in files] == [lesson.key for lesson in LESSONS]
+    assert [lesson.key for lesson in load_lesson_files()] == [lesson.key for lesson in LESSONS]
+
+
+def test_prose_wrapped_in_a_file_reads_as_paragraphs():
+    from coprosim.dashboards.lessons import lesson_from_toml
+
+    text = """key = "k"
+title = "T"
+predict = '''
+One line
+wrapped here.
+
+A second paragraph?
+'''
+watch = ['''Watch
+this.''']
+explain = "E"
+next = "N"
+[setup]
+region = "matthew"
+[[effects]]
+text = "x"
+metric = "equity_gap"
+more = { scenario = "coproduction_no_outreach" }
+less = { scenario = "coproduction" }
+"""
+    lesson = lesson_from_toml(text, "k.toml")
+    assert lesson.predict == "One line wrapped here.\n\nA second paragraph?"
+    assert lesson.watch == ("Watch this.",)
+    assert lesson.regimes == REGIONS["matthew"].scenarios and lesson.weeks == REGIONS["matthew"].steps
+    assert lesson.key_measures == ("equity_gap",)
+
+
+@pytest.mark.parametrize("text, words", [
+    ('key = "k"\ntitle = "T"\n', "k.toml: missing predict, watch, explain, next, setup"),
+    ('key = "k"\ntitle = "T"\npredict = "?"\nwatch = []\nexplain = ""\nnext = ""\n'
+     '[setup]\nregion = "nowhere"\n', "k.toml: setup.region must be one of"),
+    ("key = = 1", "k.toml: not valid TOML"),
+])
+def test_a_bad_lesson_file_gets_one_line_naming_the_file_and_field(text, words):
+    from coprosim.dashboards.lessons import LessonFileError, lesson_from_toml
+
+    with pytest.raises(LessonFileError) as error:
+        lesson_from_toml(text, "k.toml")
+    assert str(error.value).startswith(words) and "\n" not in str(error.value)
+
+
+def test_the_lessons_name_their_authors_not_the_chapters():
+    for lesson in LESSONS:
+        for text in (lesson.ideas, lesson.predict, lesson.explain, lesson.next, *lesson.watch):
+            assert "the chapters" not in text.lower() and "the seed chapter" not in text.lower(), \
+                (lesson.key, text)
+
+
+def test_a_lesson_that_asks_about_value_per_paid_hour_shows_it():
+    """Where a lesson's words ask for value per paid hour, it is one of its key measures: the
+    page puts it in the table (marked) and its chart on screen."""
+    from coprosim.dashboards.charts import KEY_CHARTS, MORE_CHARTS
+
+    asking = [lesson for lesson in LESSONS
+              if "paid hour" in (lesson.predict + " ".join(lesson.watch)).lower()]
+    assert asking
+    for lesson in asking:
+        assert "value_per_cost" in lesson.key_measures, lesson.key
+    assert any(line.metric == "value_per_cost" for chart in KEY_CHARTS + MORE_CHARTS
+               for line in chart.lines)

@@ -330,9 +330,8 @@ def _caveats(a: Analysis) -> list[str]:
         "only in their random draws, with every parameter fixed. They say nothing about whether "
         "the parameters are right.",
         f"- **Calibration**: {calibration_status()}",
-        f"- **Population**: the results hold for {people} citizens. Size changes the network, the "
-        "volunteer cap and the load on staff, and with it who leads; a decision for a different "
-        "size needs its own run (set `n_citizens` in `[base]`, or sweep it).",
+        f"- **Population**: the results hold for {people} citizens; a decision for another size "
+        "needs its own run (set `n_citizens` in `[base]`, or sweep it)" + small_population(sizes),
         "- **Structural uncertainty**: "
         f"{free} of the model's {len(names)} parameters are free (no study gives their value; "
         "they sit inside plausible ranges). `coprosim map regimes_map` shows where each regime "
@@ -345,6 +344,14 @@ def _caveats(a: Analysis) -> list[str]:
         "leave. See docs/ODD.md (sections 1.1, 6 and 7).",
         "",
     ]
+
+
+def small_population(sizes: list[int]) -> str:
+    """The model's own warning for the smallest population, as the end of a caveat (or '.')."""
+    from coprosim import model
+
+    message = getattr(model, "small_population_message", lambda n: None)(min(sizes))
+    return f". **Small population**: {message}." if message else "."
 
 
 def calibration_status(folder: Path = Path("results") / "calibration") -> str:

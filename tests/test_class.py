@@ -368,6 +368,9 @@ def test_the_summary_and_the_csv_hold_the_class_beside_the_simulated_agents():
         log_start = lines.index("# the model's log of the choices it applied")
         assert lines[log_start + 1] == "week,kind,agent,value"
         assert len(lines) - log_start - 2 == len(play.decisions()) > 0
+        from coprosim.dashboards.classroom.charts import roleplay_chart_png
+
+        assert roleplay_chart_png(play.rows, play.simulated).startswith(b"\x89PNG")
     finally:
         play.close()
 

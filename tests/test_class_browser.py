@@ -317,6 +317,7 @@ def test_a_class_of_twenty_predicts_samples_role_plays_and_rejoins(server, brows
     for page in students[:5]:
         page.get_by_text("The class beside the simulated people").wait_for(timeout=60_000)
     teacher.get_by_text("The class beside the simulated people").wait_for(timeout=30_000)
+    teacher.locator("img[alt^='Wellbeing and trust']").wait_for(timeout=30_000)
     with teacher.expect_download() as download:
         teacher.get_by_text("Role-play decisions (CSV)").click()
     text = Path(download.value.path()).read_text()

@@ -90,3 +90,35 @@ def sample_chart_png(question: Question, samples: list[tuple[str, tuple[float, .
     out = io.BytesIO()
     fig.savefig(out, format="png", bbox_inches="tight")
     return out.getvalue()
+
+
+def roleplay_chart_png(rows: list[dict], simulated: list[dict],
+                       size: tuple[float, float] = (7.5, 3.6), dpi: int = 110) -> bytes:
+    """Week by week, the citizens the class played (their mean) beside the simulated citizens
+    (their mean): wellbeing and trust, one panel each."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=dpi)
+    weeks = [w["week"] for w in simulated]
+    played: dict[int, list[dict]] = {}
+    for row in rows:
+        if row["role"] == "citizen":
+            played.setdefault(row["week"], []).append(row)
+    for panel, key in enumerate(("wellbeing", "trust")):
+        ax = fig.add_subplot(1, 2, panel + 1)
+        ours = [np.mean([float(r[key]) for r in played.get(w, [])]) if played.get(w) else np.nan
+                for w in weeks]
+        ax.plot(weeks, ours, color=COLOURS["first"], lw=2.5, label="played by the class")
+        ax.plot(weeks, [w[key] for w in simulated], color=COLOURS["second"], lw=2.5, ls="--",
+                label="simulated")
+        ax.set_title(f"Citizens' {key}", fontsize=13, loc="left")
+        ax.set_xlabel("week", fontsize=12)
+        ax.tick_params(labelsize=11)
+        for spine in ("top", "right"):
+            ax.spines[spine].set_visible(False)
+    fig.axes[0].legend(fontsize=11, loc="upper center", bbox_to_anchor=(1.1, -0.25), ncol=2,
+                       frameon=False)
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png", bbox_inches="tight")
+    return out.getvalue()

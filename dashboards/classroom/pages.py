@@ -21,7 +21,7 @@ from solara.server import kernel_context
 
 from . import roleplay as rp
 from .address import join_address, qr_svg
-from .charts import prediction_bars_html, sample_chart_png
+from .charts import prediction_bars_html, roleplay_chart_png, sample_chart_png
 from .predictions import measure, question_for
 from .registry import REGISTRY, ClassError, ClassRoom, check_code
 from .sample import SAMPLES
@@ -703,6 +703,16 @@ def RolePlayPanel(room, play, lesson, seen=None):
     error, set_error = solara.use_state(None)
     joined = room.joined
     staff_default = max(1, round(joined / 6)) if joined else 0
+
+    def draw_ending():
+        """The class beside the simulated citizens, week by week (once the role-play ends)."""
+        if play is None or not play.ended or not play.simulated:
+            return None
+        with room.lock:
+            played, simulated = list(play.rows), list(play.simulated)
+        return "data:image/png;base64," + base64.b64encode(
+            roleplay_chart_png(played, simulated)).decode()
+    picture = solara.use_memo(draw_ending, [id(play), play is not None and play.ended])
     staff = staff_default if staff_roles is None else staff_roles
 
     def start():
@@ -782,6 +792,9 @@ def RolePlayPanel(room, play, lesson, seen=None):
     _html(f"<table><tr><th>Student</th><th>Plays</th><th>Choices</th></tr>{rows}</table>")
     if summary:
         RolePlaySummary(summary)
+        if picture:
+            _html(f"<img class='cp-sample' alt='Wellbeing and trust of the citizens the class "
+                  f"played beside the simulated citizens, week by week' src='{picture}'>")
     if csv_text is not None:
         solara.FileDownload(lambda: csv_text(), filename=f"roleplay-{room.code}.csv",
                             label="Role-play decisions (CSV)", mime_type="text/csv")

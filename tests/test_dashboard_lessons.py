@@ -267,3 +267,40 @@ def test_a_lesson_that_asks_about_value_per_paid_hour_shows_it():
         assert "value_per_cost" in lesson.key_measures, lesson.key
     assert any(line.metric == "value_per_cost" for chart in KEY_CHARTS + MORE_CHARTS
                for line in chart.lines)
+
+
+# --- visible, not only significant: each promise on seeds no lesson was written for (slow) -------
+
+# Promises measured NOT visible (under 5% on seeds 201-220, or the other way) on 2026-12-07 with
+# the model then in the working tree (the model was being rewritten): each must become visible,
+# or its lesson be rewritten. A strict xfail: once a promise shows, its entry here must go.
+NOT_YET_VISIBLE = {
+    ("withness", "Citizens trust co-production more than NPM."),
+    ("codestruction", "With trained, reflective staff and the usual trust, co-production "
+                      "destroys less than half as much value."),
+}
+_VERDICTS: dict[str, list] = {}
+
+
+def _effects():
+    for lesson in LESSONS:
+        for effect in lesson.effects:
+            marks = [pytest.mark.xfail(strict=True, reason="not visible when last measured")] \
+                if (lesson.key, effect.text) in NOT_YET_VISIBLE else []
+            yield pytest.param(lesson, effect.text, marks=marks,
+                               id=f"{lesson.key}-{lesson.effects.index(effect)}")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lesson, text", _effects())
+def test_a_lessons_promise_is_visible_on_seeds_it_was_not_written_for(lesson, text):
+    """At least 5% the promised way, paired p < 1%, on 20 unseen seeds
+    (``dashboards/lesson_check.py``, which prints the same lines for every lesson)."""
+    from coprosim.dashboards.lesson_check import check_lesson
+
+    if lesson.key not in _VERDICTS:
+        _VERDICTS.clear()  # one lesson's runs at a time
+        _VERDICTS[lesson.key] = check_lesson(lesson)
+    verdict = next(v for v in _VERDICTS[lesson.key] if v.text == text)
+    print(verdict.line())
+    assert verdict.visible, verdict.line()

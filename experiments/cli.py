@@ -201,12 +201,13 @@ def cmd_sweep(args) -> int:
 
 def cmd_compare(args) -> int:
     """Run (or resume) an experiment, then write its report and print the headline table."""
-    from .report import compare_results
+    from .report import compare_results, run_decomposition
     from .tables import headline_table
 
     experiment = _load(args)
     runs = _run(args, experiment)
     _say_counts(runs)
+    run_decomposition(experiment, runs.attrs["out"], workers=args.workers, dask=args.dask)
     summary = compare_results(experiment, runs.attrs["out"])
     print()
     print(headline_table(summary, experiment))

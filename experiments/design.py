@@ -77,7 +77,7 @@ from .schema import table as _table
 SECTIONS = ("experiment", "base", "scenarios", "sweep", "analysis", "sensitivity", "map")
 EXPERIMENT_KEYS = ("name", "description", "replications", "steps", "seed", "metrics",
                    "agent_sample_period")
-ANALYSIS_KEYS = ("baseline", "end_share")
+ANALYSIS_KEYS = ("baseline", "end_share", "decomposition")
 MAX_RUNS = 1_000_000
 
 
@@ -448,7 +448,12 @@ def _analysis(where: str, table: Any, scenarios: dict) -> dict[str, Any]:
     end_share = table.get("end_share", 0.2)
     if isinstance(end_share, bool) or not isinstance(end_share, int | float) or not 0 < end_share <= 1:
         raise ExperimentError(f"{where}: analysis.end_share: must be a number in (0, 1], got {end_share!r}")
-    return {"baseline": baseline, "end_share": float(end_share)}
+    decomposition = table.get("decomposition", 0)
+    if isinstance(decomposition, bool) or not isinstance(decomposition, int) or not 0 <= decomposition <= 1000:
+        raise ExperimentError(f"{where}: analysis.decomposition: must be an integer in [0, 1000] "
+                              f"(paired seeds for each rule pair's share of the gap; 0: none), "
+                              f"got {decomposition!r}")
+    return {"baseline": baseline, "end_share": float(end_share), "decomposition": decomposition}
 
 
 def outputs() -> dict[str, str]:

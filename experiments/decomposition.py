@@ -87,8 +87,10 @@ def rule_shares(ends: pd.DataFrame, metrics=METRICS) -> pd.DataFrame:
 
 
 def shares_markdown(table: pd.DataFrame, metrics=METRICS) -> str:
-    """The share table in Markdown: one row per rule pair, one column per metric (per cent)."""
-    head = "| rule pair (made NPM's) | " + " | ".join(metrics) + " |"
+    """The table in Markdown: one row per rule pair, one column per metric: the gap left with that
+    pair made NPM's, and (in brackets) the share of co-production's lead that goes away. A share is
+    large when the lead itself is small: read the gap left first."""
+    head = "| rule pair made NPM's: gap left (share of the lead removed) | " + " | ".join(metrics) + " |"
     lines = [head, "|---|" + "---:|" * len(metrics)]
     gap = table.iloc[0]
     lines.append("| co-production's lead (gap) | "
@@ -97,7 +99,8 @@ def shares_markdown(table: pd.DataFrame, metrics=METRICS) -> str:
         cells = []
         for m in metrics:
             share = row.get(f"{m} share")
-            cells.append("n/a" if pd.isna(share) else f"{100 * share:.0f}%")
+            left = f"{row[f'{m} gap']:+.2g}"
+            cells.append(left if pd.isna(share) else f"{left} ({100 * share:.0f}%)")
         lines.append(f"| {row['rule']}: {row['meaning']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

@@ -153,6 +153,7 @@ def test_essentials_fit_a_classroom_projector(server, browser):
         assert not outside_viewport(page, ESSENTIALS + [".cp-tile"]), \
             outside_viewport(page, ESSENTIALS + [".cp-tile"])
         page.get_by_role("button", name="Side by side").click()
+        page.get_by_role("button", name="Switch to side by side").click()  # mid-run: it asks
         page.get_by_text("Week 0 (both regimes)").wait_for(timeout=30_000)
         step(page, 5, both=True)
         assert page.locator(".cp-net img").count() == 2

@@ -294,3 +294,14 @@ def test_a_small_population_gets_one_line_of_warning():
     assert len(small) == 1
     text = str(small[0].message)
     assert text.startswith("n_citizens:") and str(MIN_CITIZENS) in text and "\n" not in text
+
+
+@pytest.mark.parametrize("region", ["codestruction", "emergence_negative"])
+def test_the_failure_regions_lie_inside_the_plausible_ranges(region):
+    """Co-production's failure modes bite inside the plausible ranges (issue 14): every override
+    of the co-destruction and negative-emergence regions is a plausible value of its parameter."""
+    from coprosim.model.patterns import REGIONS
+
+    for name, value in REGIONS[region].overrides.items():
+        lo, hi = Params.spec(name)["plausible"]
+        assert lo <= value <= hi, f"{region}: {name}={value} outside its plausible range [{lo}, {hi}]"

@@ -122,7 +122,7 @@ def check_user_folder(python: Path, folder: Path, full: bool = False) -> list[st
     env = {"PYTHONPATH": "", "PYTHONSAFEPATH": ""}
     done = []
     out = run([str(python), "-m", "coprosim", "--version"], cwd=folder, env=env)
-    assert re.match(r"coprosim \d+\.\d+\.\d+ \(Mesa 3\.3\.1, Python 3\.\d+", out), out
+    assert re.match(r"coprosim \d+\.\d+\.\d+ \(Mesa 3\.\d+\.\d+, Python 3\.\d+", out), out
     done.append(out.strip())
     # The user's own modules stay theirs; coprosim's API comes from the coprosim namespace.
     script = folder / "use_api.py"

@@ -67,7 +67,7 @@ def test_version(tmp_path):
     result = subprocess.run([sys.executable, "-m", "coprosim", "--version"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
-    assert result.stdout.startswith(f"coprosim {version('coprosim')} (Mesa 3.3.1, Python ")
+    assert result.stdout.startswith(f"coprosim {version('coprosim')} (Mesa {version('mesa')}, Python ")
 
 
 def test_output_into_a_closed_pipe_is_not_an_error(tmp_path):

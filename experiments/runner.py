@@ -646,8 +646,6 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
     ending = "normal"
     status = dict.fromkeys((run.run_id for run in runs), "not run")
     try:
-        warn_small_populations(experiment.params_for(s, p).n_citizens for s in experiment.scenarios
-                               for p in range(len(experiment.points)))
         finished = storage.completed_runs(out)
         todo = [run for run in runs if run.run_id not in finished]
         status.update(dict.fromkeys(finished & set(status), "skipped"))
@@ -656,6 +654,9 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
             executor = None
         if todo:
             executor = executor or make_pool(workers, dask, dask_wait)
+            warn_small_populations(experiment.params_for(s, p).n_citizens
+                                   for s in experiment.scenarios
+                                   for p in range(len(experiment.points)))
             manifest["executor"] = (f"dask {dask} ({executor.workers} threads)" if dask
                                     else f"{executor.workers} local processes")
             storage.write_manifest(out, manifest)

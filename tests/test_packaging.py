@@ -71,7 +71,7 @@ def test_version(tmp_path):
 
 
 def test_output_into_a_closed_pipe_is_not_an_error(tmp_path):
-    command = f"'{sys.executable}' -m coprosim run --steps 5 --set n_citizens=50 | head -n 1"
+    command = f"'{sys.executable}' -m coprosim run --steps 5 --set n_citizens=500 | head -n 1"
     result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert result.stdout.startswith("scenario coproduction, seed 1, 5 steps")

@@ -257,8 +257,8 @@ def cmd_calibrate(args) -> int:
     fit = result["fit"]
     print(f"{result['generations']} generations; {int(fit['fits'].sum())} of {len(fit)} targets fit")
     for _, row in fit[~fit["fits"]].iterrows():
-        print(f"did not fit: {row['target']}: {row['posterior_mean']:.3g} against "
-              f"{row['value']:.3g} +- {row['tolerance']:.3g}")
+        stated = row["literature"] if "literature" in row else f"{row['value']:.3g} +- {row['tolerance']:.3g}"
+        print(f"did not fit: {row['target']}: {row['posterior_mean']:.3g} against {stated}")
     print(f"report: {result['report']}")
     return 0
 

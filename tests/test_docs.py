@@ -226,6 +226,18 @@ def test_reading_a_report_lists_every_metric(site):
     assert "<!-- generated" not in built, "a generated table was left as its marker"
 
 
+def test_home_page_shows_the_readmes_figure_and_caption(site):
+    """The home page's headline is the README's, copied when the site is built."""
+    readme = README.read_text(encoding="utf-8")
+    figure = re.search(r"!\[[^\]]*\]\(results/figures/([^)]+)\)", readme)
+    assert figure, "the README shows no figure from results/figures/"
+    built = (site / "index.html").read_text(encoding="utf-8")
+    assert f'src="figures/{figure.group(1)}"' in built
+    caption = readme[figure.end():].strip().split("\n\n")[0]
+    words = " ".join(re.sub(r"[*`]", "", caption).split()[:12])
+    assert words in " ".join(page_text(site, "index.html").split()), words
+
+
 def test_experiments_guide_lists_every_shipped_experiment(site):
     """The shipped files' table is written from the files when the site is built."""
     from coprosim.experiments import shipped_experiments

@@ -9,13 +9,18 @@ as it is, e.g. on a code host):
 - ``<!-- generated: lessons -->``: the dashboard's lessons (``coprosim.dashboards.lessons``),
   title, the ideas each is about and its second run;
 - ``<!-- generated: experiments -->``: the experiment files shipped with coprosim
-  (``coprosim.experiments.shipped_experiments``), with the command each is for and its size.
+  (``coprosim.experiments.shipped_experiments``), with the command each is for and its size;
+- ``<!-- generated: readme-front -->``: the README's headline figure, its caption and what
+  follows it up to the first section, so the home page and the README never disagree.
 
 coprosim is imported from the environment that runs MkDocs (``make docs`` uses .venv, where it
 is installed from this checkout). Nothing is fetched.
 """
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
 
 BETTER = {1: "higher", -1: "lower", 0: "neither"}
 
@@ -77,7 +82,26 @@ def experiments_table() -> str:
     return "\n".join(rows)
 
 
-TABLES = {"metrics": metrics_table, "lessons": lessons_table, "experiments": experiments_table}
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_front() -> str:
+    """The README's headline: from its first image to its first section heading (the figure,
+    its caption and what follows it), with links made relative to docs/ (``results/figures/`` is
+    ``figures/`` here, ``docs/X.md`` is ``X.md``), so the site's home page shows the same figure
+    and the same numbers as the README, whoever updates them."""
+    text = README.read_text(encoding="utf-8")
+    start = text.find("![")
+    end = text.find("\n## ", start)
+    if start < 0 or end < 0:
+        raise ValueError("README.md: no figure before its first '## ' section")
+    part = text[start:end].strip()
+    part = part.replace("](results/figures/", "](figures/")
+    return re.sub(r"\]\(docs/", "](", part)
+
+
+TABLES = {"metrics": metrics_table, "lessons": lessons_table, "experiments": experiments_table,
+          "readme-front": readme_front}
 
 
 def on_page_markdown(markdown: str, **kwargs) -> str:

@@ -184,7 +184,8 @@ def test_every_table_row_shows_with_its_header_and_nothing_overflows(server, bro
     try:
         page.get_by_role("tab", name="Lessons").click()
         page.get_by_role("button", name=f"{index + 1}. {LESSONS[index].title}").click()
-        page.get_by_role("button", name="Set this up").first.click()
+        page.locator(".cp-lesson h2", has_text=LESSONS[index].title).wait_for(timeout=120_000)
+        page.locator(".cp-lesson").get_by_role("button", name="Set this up").click()
         page.get_by_text("Week 0 (both regimes)", exact=True).wait_for(timeout=120_000)
         step(page, 3, both=True)
         rows = page.locator(".cp-table tr")

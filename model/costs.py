@@ -8,6 +8,8 @@ volunteers give, at a shadow price.
 
 from __future__ import annotations
 
+import math
+
 # Column name -> meaning; each is hours per citizen per week, and together they make ``cost``.
 LEDGER: dict[str, str] = {
     "hours_service": "Staff hours in encounters (the service itself), per citizen.",
@@ -32,7 +34,7 @@ def ledger(worked: dict[str, float], capacity: float, overtime: float, premium: 
     adds them again at ``premium - 1`` and takes them out of the regular hours, so the lines sum
     to capacity + premium x overtime + hiring.
     """
-    total_worked = sum(worked.values())
+    total_worked = math.fsum(worked.values())  # exact: the same on every Python version
     idle = max(0.0, capacity - (total_worked - overtime))
     rows = {f"hours_{name}": hours for name, hours in worked.items()}
     rows["hours_idle"] = idle

@@ -10,6 +10,7 @@ both modes. The model does no I/O, printing or plotting.
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any
 
@@ -42,6 +43,7 @@ from .mesa_internals import forget_model, network_arguments, network_cells, seed
 from .metrics import METRICS, equity_gap, gini, mean, quintile_members, quintile_of
 from .params import Params
 from .rules import ModeRules
+from .scenarios import preset_and_params
 from .streams import Streams
 from .week import Durations, Week
 
@@ -108,13 +110,17 @@ class CoproductionModel(mesa.Model):
     def __init__(self, params: Params | None = None, seed: int | None = None,
                  scenario: str | None = None, rng=None, warn_small_population: bool = True,
                  **kwargs: Any):
+        mesa_scenario = None
+        if scenario is not None and not isinstance(scenario, str):  # a Mesa Scenario (Mesa 3.5+)
+            mesa_scenario, (scenario, params) = scenario, preset_and_params(scenario, params, kwargs)
+            kwargs = {}
         if params is None:
             params = Params.preset(scenario or "coproduction", **kwargs)
         elif kwargs:
             params = params.with_(**kwargs)
         if seed is not None:
             seed = int(seed)
-        super().__init__(**seed_arguments(seed, rng))
+        super().__init__(**seed_arguments(seed, rng, mesa_scenario))
         self.params = p = params
         message = small_population_message(p.n_citizens)
         if message and warn_small_population:
@@ -307,7 +313,7 @@ class CoproductionModel(mesa.Model):
             "reflection": p.reflection_hours * len(self.staff_members) * reflecting * week.review,
         }
         self._induction_due = 0.0
-        booked = sum(week.worked.values())
+        booked = math.fsum(week.worked.values())
         if booked > capacity:  # programmes never take more than the paid hours
             scale = capacity / booked
             week.worked = {k: v * scale for k, v in week.worked.items()}
@@ -703,7 +709,7 @@ class CoproductionModel(mesa.Model):
         available = week.capacity
         workload = (week.demand / week.encounter_hours if week.encounter_hours > 0
                     else NO_HOURS_WORKLOAD)
-        s["hours_worked"] = s["capacity"] * (sum(week.worked.values()) / max(available, 1e-12))
+        s["hours_worked"] = s["capacity"] * (math.fsum(week.worked.values()) / max(available, 1e-12))
         strain = p.role_strain * (1.0 - s["coproduction_skill"]) * np.count_nonzero(week.failed) / m
         staff.update_burnout(s["burnout"], workload, p.burnout_rate, p.burnout_recovery, strain)
         staff.update_motivation(s["motivation"], float(np.dot(self.mode_share, self.pressure)),
@@ -799,7 +805,7 @@ class CoproductionModel(mesa.Model):
         served = week.served
         ledger = costs.ledger(week.worked, week.capacity, week.overtime,
                               p.overtime_premium, week.hires, p.hiring_cost, n)
-        cost = sum(ledger.values())
+        cost = math.fsum(ledger.values())
         destroyed = float(week.harm.sum()) / n
         in_encounters = float(week.reduction.sum()) / n
         community_help = float(week.communal.sum()) / n

@@ -380,9 +380,6 @@ def test_a_mesa_scenario_gives_the_model_its_preset_and_parameters():
 
 
 @ON_3_5
-@pytest.mark.xfail(strict=True, raises=ParameterError,
-                   reason="CoproductionModel does not take a Mesa Scenario yet: model/model.py "
-                          "needs the three lines in docs/supported-versions.md")
 def test_the_model_runs_from_a_mesa_scenario_as_from_its_preset():
     from coprosim.model.scenarios import as_mesa_scenario
 

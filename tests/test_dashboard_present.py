@@ -202,6 +202,18 @@ def test_every_table_row_shows_with_its_header_and_nothing_overflows(server, bro
                 i)
             assert holder, f"row {i} is scrolled out of its box"
         assert page.locator(".cp-table tr.cp-key", has_text="Value destroyed").count() == 1
+        page.locator("body").click(position={"x": 700, "y": 60})
+        page.keyboard.press("p")  # and in presentation mode, in large type
+        page.locator(".cp-page.cp-present").wait_for(timeout=120_000)
+        page.wait_for_timeout(1000)
+        in_box = page.evaluate(
+            "() => { const s = document.querySelector('.cp-side').getBoundingClientRect();"
+            " return [...document.querySelectorAll('.cp-table tr')].map(r => { const b ="
+            " r.getBoundingClientRect(); return b.top >= s.top - 1 && b.bottom <= s.bottom + 1"
+            " && b.bottom <= innerHeight; }); }")
+        assert all(in_box), f"rows out of view in presentation mode: {in_box}"
+        page.keyboard.press("p")
+        page.locator(".cp-page.cp-present").wait_for(state="detached", timeout=120_000)
         running = page.locator(".cp-running")
         line = float(page.evaluate("parseFloat(getComputedStyle("
                                    "document.querySelector('.cp-running')).lineHeight)"))

@@ -261,7 +261,8 @@ def _chart(spec_key: str, heading: str, definition: str, legend: str, picture: P
     lesson's key chart is marked."""
     return solara.v.Html(tag="div", class_="cp-chart cp-keychart" if key else "cp-chart",
                          attributes={"data-chart": spec_key}, children=[
-        _html(html.escape(heading), ["t"]), _html(html.escape(definition), ["d"]),
+        _html(html.escape(heading), ["t"], attributes={"title": definition}),
+        _html(html.escape(definition), ["d"]),
         _html(legend, ["cp-chartlegend"]), _picture(picture)])
 
 

@@ -99,7 +99,17 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .cp-question { border-left: 5px solid #e69f00; padding: 4px 8px; }
 .cp-slider .v-input__slot > .v-label { display: none; }
 /* presentation mode: full screen, large type (nothing under 16 px at 1366x768), the run only */
-.cp-present { grid-template-columns: 250px minmax(0, 1fr); font-size: clamp(17px, 1.3vw, 26px); }
+.cp-present { grid-template-columns: 280px minmax(0, 1fr); font-size: clamp(17px, 1.3vw, 26px); }
+.cp-present .v-btn-toggle { flex-wrap: wrap; height: auto !important; }
+.cp-present .cp-runbuttons .v-btn, .cp-present .v-btn-toggle .v-btn { padding: 0 10px !important; }
+.cp-page.cp-present .cp-table { line-height: 1.1; font-size: 16px !important;
+                                table-layout: fixed; }
+.cp-page.cp-present .cp-table td.n { font-size: 17px; }
+.cp-page.cp-present .cp-table tr > :first-child { width: 46%; }
+.cp-present .cp-sim { grid-template-rows: auto minmax(0, 58fr) auto minmax(0, 42fr); }
+/* on the projector the teacher explains: a chart's definition is its title's tooltip */
+.cp-present .cp-charts .cp-chart .d { display: none; }
+.cp-present .cp-table th, .cp-present .cp-table td { padding: 1px 4px; }
 .cp-present .cp-caption, .cp-present .cp-why, .cp-present .cp-label,
 .cp-present .cp-chart .d, .cp-present .cp-chartlegend, .cp-present .cp-legend,
 .cp-present .cp-table, .cp-present .cp-table .g, .cp-present .cp-table caption,
@@ -109,7 +119,6 @@ div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 .cp-present .cp-lessons, .cp-present .cp-lesson-nav .v-btn, .cp-present .cp-prose
 { font-size: max(16px, 1em) !important; }
 .cp-present .cp-chart .d { min-height: 0; }
-.cp-present .cp-sim { grid-template-rows: auto minmax(0, 45fr) auto minmax(0, 55fr); }
 .cp-present .cp-title { display: none; }
 .cp-runbuttons { flex-wrap: wrap; }
 .cp-present .cp-table td.n { font-size: 1.1em; }

@@ -3,7 +3,8 @@
 A co-creating encounter can leave the citizen worse off (need up, trust down) when facilitation is
 poor, trust is low or the citizen's competence does not fit what is asked (Järvi, Kähkönen &
 Torvinen 2018; Engen et al. 2021; Williams et al. 2016). The chance grows with the mean of those
-three gaps and with how far the citizen took part: a passive encounter cannot be co-destroyed. When many
+three gaps and with how far the citizen took part: an encounter with no invited effort cannot be
+co-destroyed. When many
 share a task, a failure is noticed and corrected less often (diffuse accountability).
 """
 
@@ -17,8 +18,9 @@ def codestruction_chance(practised, staff_skill, trust, citizen_skill, p_codestr
     times the mean of three gaps: the staff member's facilitation skill, the citizen's trust, and
     the citizen's skill (fit). Any one gap can make an encounter go wrong (Järvi, Kähkönen &
     Torvinen 2018 list such reasons side by side: missing skill, missing trust, mismatched
-    expectations), so the gaps add rather than multiply; a passive encounter cannot be
-    co-destroyed."""
+    expectations), so the gaps add rather than multiply. ``practised`` is the effort the
+    staff member invited: a passive citizen's small effort (``passive_effort`` x invitation) can
+    still go wrong, rarely; an encounter with no invited effort cannot."""
     gaps = ((1.0 - staff_skill) + (1.0 - trust) + (1.0 - citizen_skill)) / 3.0
     return p_codestruction * practised * gaps
 

@@ -237,21 +237,21 @@ class CoproductionModel(mesa.Model):
     # --- the week (docs/ODD.md, section 1.3) -------------------------------------------------------
     def step(self) -> None:
         """One week: the ODD list of verbs, in order."""
-        week = self._draw_week()
+        week = self._draw_week()             # 0 the week's draws, modes, review week
         self._needs_arise(week)              # 1 needs arise; self-help, community help, prevention
         self._ask_for_help(week)             # 2 who asks; outreach reaches the target group
-        self._decide_to_take_part(week)      # 2 the choice to take part
+        self._decide_to_take_part(week)      # 2b the choice to take part
         self._allocate_staff_time(week)      # 3 each mode queues by its rules; overtime
         self._volunteers_join(week)          # 4 volunteers join encounters, up to their hours
-        self._produce(week)                  # 4 one production function; co-destruction
+        self._produce(week)                  # 4b one production function; co-destruction
         self._experience(week)               # 5 learning, pacification, habits, fatigue
-        self._staff_learn_to_invite(week)    # 5 staff learn how far to invite citizens' input
-        self._update_trust(week)             # 8 trust, withdrawal, distrust spreading
-        self._review(week)                   # 6 reflection cycles, targets, process innovation
-        self._emerge(week)                   # 7 innovations and their diffusion
-        self._staff_week(week)               # 8 motivation, burnout, training, turnover
-        self._volunteer_week(week)           # 8 volunteers' motivation, churn, recruitment
-        self._measure(week)                  #   metrics and the hours ledger
+        self._staff_learn_to_invite(week)    # 5b staff learn how far to invite citizens' input
+        self._update_trust(week)             # 6 trust, withdrawal, distrust spreading
+        self._review(week)                   # 7 reflection cycles, targets, process innovation
+        self._emerge(week)                   # 8 innovations and their diffusion
+        self._staff_week(week)               # 9 motivation, burnout, training, turnover
+        self._volunteer_week(week)           # 9b volunteers' motivation, churn, recruitment
+        self._measure(week)                  # 10 metrics and the hours ledger
         self.last_week = week  # the week's state, for inspection (role-play, tests)
         self.datacollector.collect(self)
         self._sample_agents()

@@ -9,7 +9,10 @@
   legend, as HTML.
 - ``lessons``: the Lessons tab and the strip that says which lesson runs.
 - ``explain``: the "Explain the ideas" tab.
-- ``base`` and ``style``: small helpers and the page's stylesheet.
+- ``reality``: the "Is it real?" card (the runs themselves: ``dashboards/reality.py``).
+- ``worksheets``: the printable worksheets page (``/worksheets``).
+- ``bridge``: the page's browser side: keys, full screen, the address, the pictures' sizes.
+- ``base`` and ``style``: small helpers and the page's stylesheet (presentation mode included).
 
 A "Class" tab is not here: ``app.TAB_PROVIDERS`` adds ``dashboards/classroom``'s ``ClassTab`` when
 that package is importable.

@@ -77,3 +77,18 @@ def test_reasons_name_the_regime_side_by_side():
 def test_every_row_names_a_slider():
     for row in RULES:
         assert row.name in SLIDER_BY_NAME, row.name
+
+
+def test_the_population_slider_says_when_results_drift():
+    """Below MIN_CITIZENS the dashboard shows the model's own one-line warning under the slider."""
+    from dataclasses import replace
+
+    from coprosim.dashboards.components.controls import slider_note
+    from coprosim.dashboards.settings import Settings
+    from coprosim.model import MIN_CITIZENS
+
+    small = replace(Settings(), overrides={"n_citizens": MIN_CITIZENS - 100})
+    large = replace(Settings(), overrides={"n_citizens": MIN_CITIZENS})
+    assert f"is below {MIN_CITIZENS}" in slider_note("n_citizens", small, [])
+    assert slider_note("n_citizens", large, []) is None
+    assert slider_note("withness", small, []) is None

@@ -274,11 +274,8 @@ def test_a_lesson_that_asks_about_value_per_paid_hour_shows_it():
 # Promises measured NOT visible (under 5% on seeds 201-220, or the other way) on 2026-12-07 with
 # the model then in the working tree (the model was being rewritten): each must become visible,
 # or its lesson be rewritten. A strict xfail: once a promise shows, its entry here must go.
-NOT_YET_VISIBLE = {
-    ("withness", "Citizens trust co-production more than NPM."),
-    ("codestruction", "With trained, reflective staff and the usual trust, co-production "
-                      "destroys less than half as much value."),
-}
+NOT_YET_VISIBLE: set[tuple[str, str]] = set()  # (lesson key, effect text); empty since the
+# withness and co-destruction lessons were rewritten for the model of version 3
 _VERDICTS: dict[str, list] = {}
 
 

@@ -20,7 +20,7 @@ from coprosim.dashboards.settings import (
     scenario_choices,
     scenario_label,
 )
-from coprosim.model import PRESETS, ParameterError
+from coprosim.model import PRESETS, ParameterError, small_population_message
 
 TITLE = "coprosim: public services under NPM and co-production"
 
@@ -84,6 +84,15 @@ def SliderGroup(title: str, open_at_start: bool = False, children=[]):  # noqa: 
         solara.Column(children=children, gap="0px", style={"padding-left": "10px"})
 
 
+def slider_note(name: str, settings: Settings, regimes) -> str | None:
+    """The line under a slider: which regime it acts in, or, for the population, the model's own
+    one-line warning below ``MIN_CITIZENS`` citizens."""
+    note = acts_only_in(name, regimes)
+    if name == "n_citizens":
+        note = small_population_message(int(settings.shown_value(name))) or note
+    return note
+
+
 @solara.component
 def ParameterPanels(settings: Settings, on_change):
     """The parameters in groups. A slider that cannot act under the rules chosen is disabled with
@@ -104,7 +113,7 @@ def ParameterPanels(settings: Settings, on_change):
                     why_not = f"Set by each regime: {values}."
                 ParameterSlider(spec, settings.shown_value(spec.name),
                                 lambda v, name=spec.name: on_change(name, v), why_not=why_not,
-                                note=acts_only_in(spec.name, regimes))
+                                note=slider_note(spec.name, settings, regimes))
 
 
 

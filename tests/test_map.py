@@ -43,7 +43,7 @@ seed = 5
 metrics = ["public_value", "throughput", "waiting_time", "volunteers"]
 
 [base]
-n_citizens = 150
+n_citizens = 500              # the model's minimum (MIN_CITIZENS)
 staff_per_1000 = 10.0         # few enough staff for a queue in both regimes
 
 [scenarios.npm]
@@ -364,7 +364,7 @@ def test_default_map_samples_every_plausible_parameter_but_the_regimes_differenc
     for name, (lo, hi) in settings["ranges"].items():
         assert (lo, hi) == tuple(float(v) for v in Params.spec(name)["plausible"])
     design = map_design(experiment, settings)
-    assert len(design.points) == 300 and set(design.scenarios) == {"npm", "hybrid", "coproduction"}
+    assert len(design.points) == 200 and set(design.scenarios) == {"npm", "hybrid", "coproduction"}
     # one seed gives one design
     assert map_design(experiment, settings).points == design.points
     groups = map_settings(load_experiment_with(experiment, 'groups = ["staff"]'))

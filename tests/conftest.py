@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -36,3 +37,11 @@ def small_model():
     model = CoproductionModel(scenario="coproduction", seed=7, n_citizens=200)
     yield model
     model.release()
+
+
+def as_from_a_terminal():
+    """Start a command with Ctrl-C as a terminal gives it (SIGINT at its default and not blocked):
+    the pytest process can have been left otherwise by an earlier test or plugin, and a child
+    inherits an ignored or blocked SIGINT (the CI failure of 2026-12-07: the sweep never saw it)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

@@ -20,6 +20,8 @@ from coprosim.model import METRICS, Params  # noqa: E402
 
 from coprosim import cli  # noqa: E402
 
+from .conftest import as_from_a_terminal
+
 TRUE_TRUST_LEVEL = 0.33
 
 TOY = """
@@ -433,7 +435,7 @@ def test_ctrl_c_keeps_the_finished_generations_and_resume_continues(tmp_path, to
     command = [sys.executable, "-m", "coprosim", "calibrate", str(path), "--out", str(out),
                "--workers", "2", "--populations", "3"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=as_from_a_terminal)
     deadline = time.time() + 120
     while time.time() < deadline and not (out / "abc.db").exists():
         time.sleep(0.05)

@@ -25,6 +25,8 @@ from coprosim.experiments.runner import FAILURE_HOOK
 from coprosim.experiments.storage import completed_runs
 from scipy import stats
 
+from .conftest import as_from_a_terminal
+
 REPO = Path(__file__).resolve().parent.parent
 
 SMALL = """
@@ -168,7 +170,7 @@ def test_interrupt_keeps_finished_runs(tmp_path, when, to_group):
     process = subprocess.Popen([sys.executable, "-m", "coprosim", "sweep", str(path),
                                 "--workers", "2", "--out", str(out)], cwd=REPO,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=as_from_a_terminal)
     try:
         deadline = time.time() + 120
         if when == "starting":  # the manifest is written just before the workers start
@@ -227,7 +229,7 @@ def test_workers_exit_when_the_parent_is_killed(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "coprosim", "sweep", str(path),
                                 "--workers", "2", "--out", str(out)], cwd=REPO,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=as_from_a_terminal)
     try:
         deadline = time.time() + 120
         while (time.time() < deadline and process.poll() is None

@@ -22,7 +22,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-
 from coprosim.model import PRESETS, Params
 from coprosim.model.params import MODE_RULES, RULE_MEANINGS
 

@@ -70,8 +70,11 @@ class ChartSpec:
             return None
         if lines == self.lines:
             return self
+        definition = self.definition
+        if self.lines[1:] and self.lines[1] not in lines:  # no dashed line: not described
+            definition = definition.split("; dashed:")[0].rstrip(".") + "."
         return ChartSpec(self.key, lines[0].label if len(lines) == 1 else self.title,
-                         self.definition, lines, self.ylim, self.scale, self.percent)
+                         definition, lines, self.ylim, self.scale, self.percent)
 
     @property
     def heading(self) -> str:

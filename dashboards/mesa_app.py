@@ -58,6 +58,14 @@ with warnings.catch_warnings():  # Solara's hook check flags Mesa's own Componen
     from mesa.visualization.utils import update_counter
 
 from coprosim.dashboards.charts import KEY_CHARTS, MORE_CHARTS, available_charts
+from coprosim.dashboards.components.describe import (
+    APP_BAR_ICONS,
+    MESA_BUTTONS,
+    Describe,
+    chart_description,
+    network_description,
+    picture_class,
+)
 from coprosim.dashboards.figures import (
     CITIZEN_STATES,
     STATE_COLOURS,
@@ -76,6 +84,7 @@ from coprosim.dashboards.settings import (
     scenario_label,
 )
 from coprosim.model import PRESETS, CoproductionModel, ParameterError, Params
+from coprosim.model.metrics import METRICS
 
 NAME = "coprosim on Mesa SolaraViz"
 PLAY_INTERVAL_MS = 25  # Mesa's Play: the pause between weeks (its slider changes it)
@@ -231,7 +240,8 @@ def NetworkView(model: CoproductionModel):
         lambda: NetworkPicture(model, size_px=360), [model])
     solara.use_effect(lambda: model.release, [model])
     with solara.Column(style={"max-width": "300px", "margin": "0 auto"}):  # fits Mesa's grid cell
-        solara.Image(picture.draw(NetworkSnapshot.of(model)), width="100%", format="jpeg")
+        solara.Image(picture.draw(NetworkSnapshot.of(model)), width="100%", format="jpeg",
+                     classes=[picture_class("network")])
         legend = "".join(
             f'<span><span style="color:{STATE_COLOURS[state]}">'
             f'{"&#9660;" if state == "withdrawn" else "&#9679;"}</span> {STATE_LABELS[state]}'
@@ -296,7 +306,7 @@ def MetricChart(model: CoproductionModel, key: str):
         solara.HTML(tag="div", unsafe_innerHTML=html.escape(spec.definition),
                     style={"font-size": "13px", "color": "#444", "line-height": "1.25"})
         solara.HTML(tag="div", unsafe_innerHTML=legend, classes=["cp-mesa-legend"])
-        solara.Image(picture.draw([series]), width="100%")
+        solara.Image(picture.draw([series]), width="100%", classes=[picture_class(f"chart-{key}")])
 
 
 def _chart_component(key: str):
@@ -311,6 +321,19 @@ COMPONENTS = [RunSettings, NetworkView, *(_chart_component(key) for key in MESA_
 MODEL_PARAMS = model_params()
 
 
+def picture_descriptions() -> dict[str, str]:
+    """Alt text of the page's pictures (the network and each chart), by CSS class."""
+    found = {picture_class("network"): network_description()}
+    for spec in available_charts(KEY_CHARTS + MORE_CHARTS, set(METRICS)):
+        if spec.key in MESA_CHARTS:
+            found[picture_class(f"chart-{spec.key}")] = chart_description(
+                spec.heading, spec.definition, [line.label for line in spec.lines])
+    return found
+
+
+PICTURES = picture_descriptions()
+
+
 def make_model() -> MesaPageModel:
     """The model the page starts with: the same as the inputs' starting values."""
     return MesaPageModel(preset=DEFAULT_SCENARIO, seed=str(DEFAULT_SEED))
@@ -321,6 +344,8 @@ def MesaDashboard(model: solara.Reactive | None = None):
     """SolaraViz around one coprosim model. ``model`` (reactive) lets tests hold on to it."""
     first = solara.use_memo(lambda: make_model() if model is None else None, [])
     solara.Style(CSS)
+    solara.v.Html(tag="div", style_="display: none", children=[Describe.element(
+        pictures=PICTURES, buttons=MESA_BUTTONS, icons=APP_BAR_ICONS)])
     SolaraViz(model if model is not None else first, components=COMPONENTS,
               model_params=MODEL_PARAMS, name=NAME, play_interval=PLAY_INTERVAL_MS,
               use_threads=True)

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.accessibility import UNDESCRIBED, UNNAMED
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -193,6 +195,12 @@ def server_problems(log_path: Path) -> list[str]:
 
 # --- tests ---------------------------------------------------------------------------------------
 
+def assert_accessible(page) -> None:
+    """Every control named in words and every picture (QR code, charts) described."""
+    assert page.evaluate(UNNAMED) == [], page.evaluate(UNNAMED)
+    assert page.evaluate(UNDESCRIBED) == [], page.evaluate(UNDESCRIBED)
+
+
 def test_a_wrong_or_malformed_code_gets_a_plain_message(server, browser):
     url, log_path = server
     page = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
@@ -218,6 +226,8 @@ def test_a_class_of_twenty_predicts_samples_role_plays_and_rejoins(server, brows
     assert re.fullmatch(r"[A-Z0-9]{4,8}", code)
     assert re.fullmatch(rf"https?://[^/]+/join\?code={code}", address)
     assert teacher.locator(".cp-qr svg").count() == 1  # drawn here, as inline SVG
+    assert_accessible(teacher)
+    assert code in teacher.locator(".cp-qr svg").get_attribute("aria-label")
 
     # a student can also type the code on /join
     typed = browser.new_context(viewport=PHONE, is_mobile=True).new_page()
@@ -288,6 +298,8 @@ def test_a_class_of_twenty_predicts_samples_role_plays_and_rejoins(server, brows
     wait_round(students, 1)
     teacher.get_by_role("button", name="Next round").click()
     wait_round(students, 2)
+    assert_accessible(teacher)
+    assert_accessible(students[0])
     for page in students:
         state = page.locator(".cp-state").inner_text()
         assert re.search(r"need\s*\d\.\d\d", state) and re.search(r"wellbeing\s*\d\.\d\d",
@@ -318,6 +330,8 @@ def test_a_class_of_twenty_predicts_samples_role_plays_and_rejoins(server, brows
         page.get_by_text("The class beside the simulated people").wait_for(timeout=60_000)
     teacher.get_by_text("The class beside the simulated people").wait_for(timeout=30_000)
     teacher.locator("img[alt^='Wellbeing and trust']").wait_for(timeout=30_000)
+    assert_accessible(teacher)
+    assert_accessible(students[0])
     with teacher.expect_download() as download:
         teacher.get_by_text("Role-play decisions (CSV)").click()
     text = Path(download.value.path()).read_text()

@@ -14,6 +14,7 @@ import urllib.parse
 import pytest
 
 from tests import test_dashboard_browser as base
+from tests.accessibility import UNDESCRIBED, UNNAMED
 from tests.test_dashboard_browser import CHROMIUM, open_page, server_problems, step
 
 server = base.server  # the dashboard served as in test_dashboard_browser (one per module)
@@ -52,26 +53,6 @@ PICTURE_SIZES = """() => [...document.querySelectorAll('img.cp-fill')].map(i => 
   return [name, i.naturalWidth, i.naturalHeight, r.width * devicePixelRatio,
           r.height * devicePixelRatio];
 })"""
-# Controls without an accessible name: what a screen reader would announce as nothing.
-UNNAMED = """() => {
-  const name = (el) => {
-    if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
-    const by = el.getAttribute('aria-labelledby');
-    if (by) return by.split(' ').map(id => (document.getElementById(id) || {}).textContent || '')
-      .join(' ');
-    if (el.id) { const l = document.querySelector(`label[for="${el.id}"]`);
-                 if (l && l.textContent.trim()) return l.textContent; }
-    const wrap = el.closest('label'); if (wrap && wrap.textContent.trim()) return wrap.textContent;
-    return (el.textContent || '').trim() || el.getAttribute('title') || el.getAttribute('alt')
-      || el.getAttribute('placeholder') || '';
-  };
-  const sel = 'button, a[href], [role=button], [role=slider], [role=tab], [role=combobox], '
-            + '[role=switch], select, textarea, input:not([type=hidden])';
-  return [...document.querySelectorAll(sel)].filter(el => {
-    const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
-    return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !el.closest('[aria-hidden=true]');
-  }).filter(el => !String(name(el)).trim()).map(el => el.outerHTML.slice(0, 120));
-}"""
 # Buttons whose label is wider or taller than the button.
 OVERFLOWING = """() => [...document.querySelectorAll('.cp-page .v-btn')].filter(b => {
   const c = b.querySelector('.v-btn__content'); if (!c || !b.offsetParent) return false;
@@ -284,6 +265,10 @@ def test_is_it_real_runs_in_the_background_and_shows_the_interval(server, browse
         assert low <= float(numbers[0]) <= high
         assert ("includes zero" in text) == (low <= 0 <= high)
         assert page.locator(".cp-realdialog img").count() == 1  # the interval on its chart
+        # every picture described: both networks, the charts, the interval's chart
+        assert not page.evaluate(UNDESCRIBED), page.evaluate(UNDESCRIBED)
+        assert "95% interval" in page.locator(".cp-realdialog img").get_attribute("alt")
+        assert "network under" in page.locator("img.cp-pic-net1").get_attribute("alt")
         page.get_by_role("button", name="Close").click()
     finally:
         page.close()
@@ -291,16 +276,30 @@ def test_is_it_real_runs_in_the_background_and_shows_the_interval(server, browse
 
 
 def test_every_control_has_a_name_and_the_keyboard_reaches_the_run(server, browser):
-    """Every visible button, slider, field, select and tab has an accessible name; Tab reaches
-    Step, Play, Reset, the view, the seed and a parameter slider; Enter on Step steps."""
+    """Every visible button, slider, field, select and tab has an accessible name (in words,
+    not a symbol) and every picture a text alternative, the other charts and both regimes'
+    pictures included; Tab reaches Step, Play, Reset, the view, the seed and a parameter
+    slider; Enter on Step steps."""
     url, _ = server
     page, _ = open_page(browser, url)
     try:
         unnamed = page.evaluate(UNNAMED)
         assert not unnamed, unnamed
+        page.locator("img.cp-pic-net0").wait_for(timeout=60_000)
+        assert not page.evaluate(UNDESCRIBED), page.evaluate(UNDESCRIBED)
+        alt = page.locator("img.cp-pic-net0").get_attribute("alt")
+        assert alt.startswith("The citizens' network"), alt
+        page.get_by_role("button", name="More charts below").click()
+        page.locator("img.cp-pic-hours0").wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        assert not page.evaluate(UNDESCRIBED), page.evaluate(UNDESCRIBED)
+        assert page.locator("img.cp-pic-value").get_attribute("alt").startswith(
+            "Chart: Public value")
+        page.get_by_role("button", name="Hide more charts").click()
         page.get_by_role("tab", name="Lessons").click()
         page.wait_for_timeout(800)
         assert not page.evaluate(UNNAMED), page.evaluate(UNNAMED)
+        assert not page.evaluate(UNDESCRIBED), page.evaluate(UNDESCRIBED)
         page.get_by_role("tab", name="Simulation").click()
         reached = set()
         page.locator("body").click(position={"x": 5, "y": 5})

@@ -18,6 +18,7 @@ import pytest
 from coprosim.dashboards.settings import scenario_label
 from coprosim.model.mesa_internals import MESA_3_5
 
+from tests.accessibility import UNDESCRIBED, UNNAMED
 from tests.test_dashboard_browser import CHROMIUM, CHROMIUM_ARGS, free_port, server_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,6 +90,18 @@ def test_the_mesa_page_steps_and_resets_to_another_scenario_in_a_browser(mesa_pa
             page.get_by_role("button", name="Step").click()
             page.get_by_text(counter(1), exact=True).wait_for(timeout=30_000)
             page.get_by_text("week 1", exact=False).first.wait_for(timeout=30_000)
+
+            # a screen reader hears "Play", not "black right-pointing triangle", and every
+            # picture has words: Mesa's own buttons are named by the page's Describe
+            page.wait_for_timeout(300)
+            assert page.evaluate(UNNAMED) == [], page.evaluate(UNNAMED)
+            assert page.evaluate(UNDESCRIBED) == [], page.evaluate(UNDESCRIBED)
+            assert page.locator("img.cp-pic-network").get_attribute("alt").startswith(
+                "The citizens' network")
+            page.get_by_role("button", name="Play", exact=True).click()
+            page.get_by_role("button", name="Pause", exact=True).click(timeout=30_000)
+            page.get_by_role("button", name="Play", exact=True).wait_for(timeout=30_000)
+            assert page.evaluate(UNNAMED) == [], page.evaluate(UNNAMED)
 
             # the scenario select (Vuetify), then Reset: the new run is the chosen preset
             page.get_by_label("Scenario (sets the regime rules)").click(force=True)

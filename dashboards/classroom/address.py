@@ -74,8 +74,13 @@ def join_address(code: str, host_header: str | None, scheme: str = "http",
 
 
 def qr_svg(text: str, scale: int = 6) -> str:
-    """The QR code of ``text`` as inline SVG (black on white, with its quiet zone)."""
+    """The QR code of ``text`` as inline SVG (black on white, with its quiet zone), named for a
+    screen reader as a picture of the address it holds."""
+    import html
+
     import segno
 
     qr = segno.make(text, error="m", micro=False)
-    return qr.svg_inline(scale=scale, dark="#000", light="#fff")
+    svg = qr.svg_inline(scale=scale, dark="#000", light="#fff")
+    label = html.escape(f"QR code of the address {text}", quote=True)
+    return svg.replace("<svg", f'<svg role="img" aria-label="{label}"', 1)

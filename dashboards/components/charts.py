@@ -16,6 +16,12 @@ import solara
 from coprosim.dashboards.charts import KEY_CHARTS, MORE_CHARTS, ChartSpec, available_charts
 from coprosim.dashboards.components.base import div as _div
 from coprosim.dashboards.components.base import html_element as _html
+from coprosim.dashboards.components.describe import (
+    Describe,
+    chart_description,
+    network_description,
+    picture_class,
+)
 from coprosim.dashboards.components.table import headlines_html, network_legend_html
 from coprosim.dashboards.figures import ChartPicture, HoursPicture, NetworkPicture, regime_colour
 from coprosim.dashboards.session import Session, Snapshot, ledger_columns
@@ -187,6 +193,23 @@ class WeeklyParts:
 
     def pictures(self) -> list[Picture]:
         return [*self.networks, *self.charts.values(), *self.hours.values()]
+
+    def descriptions(self, specs: list[ChartSpec], hours: tuple[int, ...]) -> dict[str, str]:
+        """Each picture's alt text by its CSS class: the networks, the charts ``specs`` (one
+        line per regime and measure) and the "Where the hours go" charts ``hours``."""
+        runs = [label for _, label in self.snap.runs]
+        found = {picture_class(f"net{i}"): network_description(label if len(runs) > 1 else "")
+                 for i, label in enumerate(runs)}
+        for spec in specs:
+            lines = [f"{line.label} ({label})" if len(runs) > 1 else line.label
+                     for line in spec.lines for label in runs]
+            found[picture_class(spec.key)] = chart_description(spec.heading, spec.definition,
+                                                               lines)
+        for index in hours:
+            found[picture_class(f"hours{index}")] = chart_description(
+                f"Where the hours go: {runs[index]}", "Hours per citizen each week, stacked by "
+                "what they were spent on (they add up to the cost).")
+        return found
 
     def resize(self, sizes: dict) -> None:
         """The browser reports the size each picture is shown at: redraw those that changed."""
@@ -360,6 +383,8 @@ def SimulationView(session: Session, version: solara.Reactive, more: solara.Reac
     short_legend = chart_legend(session, snap, short=True)
     marked = highlight[0] if highlight else None
     with _div("cp-sim"):
+        solara.v.Html(tag="div", style_="display: none", children=[Describe.element(
+            pictures=parts.descriptions(key + others, hours))])
         description = session.settings.describe() if session.settings else ""
         status = [parts.week, _html(f"Running: {html.escape(description)}", ["cp-running"],
                                     tag="span", attributes={"title": description})]

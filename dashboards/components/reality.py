@@ -11,6 +11,7 @@ import numpy as np
 import solara
 from coprosim.dashboards import reality
 from coprosim.dashboards.components.base import html_element as _html
+from coprosim.dashboards.components.describe import Describe, chart_description, picture_class
 from coprosim.dashboards.settings import Settings, apply_setup
 
 PERCENT = {"participation_rate", "withdrawn_share"}
@@ -123,8 +124,13 @@ def RealityResult(result: reality.Result, compact: bool = True):
     seen = ("" if check.seen is None else
             f" This run: {reality.fmt(check.seen * scale)}{unit}.")
     _html(f"<b>{html.escape(check.title)}</b>", ["cp-caption", "cp-realtitle"])
-    solara.Image(image, width="100%")
     scaled = reality.Result(check, list(np.asarray(result.differences) * scale),
                             result.mean * scale, result.low * scale, result.high * scale)
+    name = picture_class("reality-compact" if compact else "reality")
+    solara.Image(image, width="100%", classes=[name])
+    solara.v.Html(tag="div", style_="display: none", children=[Describe.element(pictures={
+        name: chart_description(check.title, "Each dot is one seed's difference; the bar is "
+                                "their mean with its 95% interval; the dashed line marks zero. "
+                                + scaled.sentence(unit))})])
     _html(html.escape(scaled.sentence(unit) + seen), ["cp-realsentence"],
           attributes={"role": "status"})

@@ -9,10 +9,10 @@ stylesheet puts each lesson on its own A4 page and leaves out the page's buttons
 from __future__ import annotations
 
 import html
-import io
 import urllib.parse
 
 import solara
+from coprosim.dashboards.classroom.address import qr_svg
 from coprosim.dashboards.settings import Settings, apply_setup
 
 PRINT_CSS = """
@@ -47,16 +47,6 @@ def setup_query(lesson) -> str:
     settings, _ = apply_setup(Settings(), lesson.setup)
     return settings.to_query() + "&" + urllib.parse.urlencode(
         {"lesson": lesson.key, "stage": "setup"})
-
-
-def qr_svg(text: str) -> str:
-    """A QR code of ``text`` as inline SVG (drawn locally)."""
-    import segno
-
-    buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False,
-                                     svgns=True, nl=False)
-    return buffer.getvalue().decode("utf-8")
 
 
 def worksheet_html(lesson, number: int, count: int, base: str) -> str:

@@ -12,6 +12,8 @@
 - ``reality``: the "Is it real?" card (the runs themselves: ``dashboards/reality.py``).
 - ``worksheets``: the printable worksheets page (``/worksheets``).
 - ``bridge``: the page's browser side: keys, full screen, the address, the pictures' sizes.
+- ``describe``: words for screen readers: the pictures' alt text, names for buttons that show a
+  symbol or an icon (also used by the Mesa page).
 - ``base`` and ``style``: small helpers and the page's stylesheet (presentation mode included).
 
 A "Class" tab is not here: ``app.TAB_PROVIDERS`` adds ``dashboards/classroom``'s ``ClassTab`` when

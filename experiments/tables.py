@@ -93,7 +93,8 @@ def wellbeing_by_quintile(experiment: Experiment, out: Path) -> pd.DataFrame | N
     agents = _load_agents_at(out, sampled, experiment)
     if agents.empty:
         return None
-    per_run = (agents.groupby(["condition", "replication", "quintile"], sort=False, observed=True)
+    # sorted: the replications in their order, not in the order their runs happened to be written
+    per_run = (agents.groupby(["condition", "replication", "quintile"], observed=True)
                ["wellbeing"].mean().reset_index())
     bounds = info("mean_wellbeing")
     rows = []

@@ -120,26 +120,23 @@ def _add_run_options(parser) -> None:
 
 
 def _count(name: str, hi: int = 100_000):
-    def convert(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be an integer in [1, {hi}], got {text!r}") from None
-        if not 1 <= value <= hi:
-            raise argparse.ArgumentTypeError(f"must be an integer in [1, {hi}], got {value}")
-        return value
-
-    return convert
+    return _in_range(int, "an integer", hi)
 
 
 def _seconds(name: str, hi: float = 86_400.0):
-    def convert(text: str) -> float:
+    return _in_range(float, "a number of seconds", hi)
+
+
+def _in_range(parse, what: str, hi: float):
+    """An argparse type: ``parse(text)`` in [1, hi], else a one-line error."""
+    def convert(text: str):
         try:
-            value = float(text)
+            value = parse(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a number of seconds in [1, {hi:g}], got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"must be {what} in [1, {hi:g}], got {text!r}") from None
         if not 1 <= value <= hi:
-            raise argparse.ArgumentTypeError(f"must be a number of seconds in [1, {hi:g}], got {value:g}")
+            shown = f"{value:g}" if isinstance(value, float) else value
+            raise argparse.ArgumentTypeError(f"must be {what} in [1, {hi:g}], got {shown}")
         return value
 
     return convert

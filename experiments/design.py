@@ -65,7 +65,7 @@ from typing import Any
 import numpy as np
 from coprosim.model import METRICS, PRESETS, ParameterError, Params
 
-from .schema import ExperimentError, parameter_ranges, typed
+from .schema import ExperimentError, fraction, parameter_ranges, typed
 from .schema import integer as _integer
 from .schema import name as _name
 from .schema import only as _only
@@ -345,12 +345,18 @@ def _check_combinations(experiment: Experiment) -> None:
     n_runs = len(experiment.scenarios) * len(experiment.points) * experiment.replications
     if n_runs > MAX_RUNS:
         raise ExperimentError(f"{experiment.path}: experiment: {n_runs} runs; at most {MAX_RUNS} allowed")
-    for name in experiment.scenarios:
+    check_points(experiment, lambda scenario, point: f"scenarios.{scenario}")
+
+
+def check_points(experiment: Experiment, key) -> None:
+    """Every scenario at every point gives valid parameters; else ``ExperimentError`` naming
+    ``key(scenario, point)``, then the model's message."""
+    for scenario in experiment.scenarios:
         for point in range(len(experiment.points)):
             try:
-                experiment.params_for(name, point)
+                experiment.params_for(scenario, point)
             except ParameterError as exc:
-                raise ExperimentError(f"{experiment.path}: scenarios.{name}: {exc}") from None
+                raise ExperimentError(f"{experiment.path}: {key(scenario, point)}: {exc}") from None
 
 
 # --- sections --------------------------------------------------------------------------------------
@@ -430,9 +436,14 @@ def _latin(where: str, table: Any, seed: Any) -> list[dict[str, Any]]:
                               _table(where, "sweep.latin.ranges", table.get("ranges", {})))
     if not ranges:
         raise ExperimentError(f"{where}: sweep.latin.ranges: empty; give name = [low, high] pairs")
+    return latin_points(ranges, samples, seed if isinstance(seed, int) and seed >= 0 else 0)
+
+
+def latin_points(ranges: dict[str, tuple[float, float]], samples: int, seed: int) -> list[dict]:
+    """A Latin hypercube sample over ``ranges`` (``scipy.stats.qmc.LatinHypercube`` seeded by
+    ``seed``); integer parameters are rounded."""
     from scipy.stats import qmc
 
-    seed = seed if isinstance(seed, int) and seed >= 0 else 0
     unit = qmc.LatinHypercube(d=len(ranges), seed=np.random.default_rng(seed)).random(samples)
     return [{name: typed(name, lo + u * (hi - lo)) for (name, (lo, hi)), u in zip(ranges.items(), row, strict=True)}
             for row in unit]
@@ -445,15 +456,13 @@ def _analysis(where: str, table: Any, scenarios: dict) -> dict[str, Any]:
     if baseline not in scenarios:
         raise ExperimentError(f"{where}: analysis.baseline: unknown scenario '{baseline}'; "
                               f"allowed: {', '.join(scenarios)}")
-    end_share = table.get("end_share", 0.2)
-    if isinstance(end_share, bool) or not isinstance(end_share, int | float) or not 0 < end_share <= 1:
-        raise ExperimentError(f"{where}: analysis.end_share: must be a number in (0, 1], got {end_share!r}")
+    end_share = fraction(where, "analysis.end_share", table.get("end_share", 0.2))
     decomposition = table.get("decomposition", 0)
     if isinstance(decomposition, bool) or not isinstance(decomposition, int) or not 0 <= decomposition <= 1000:
         raise ExperimentError(f"{where}: analysis.decomposition: must be an integer in [0, 1000] "
                               f"(paired seeds for each rule pair's share of the gap; 0: none), "
                               f"got {decomposition!r}")
-    return {"baseline": baseline, "end_share": float(end_share), "decomposition": decomposition}
+    return {"baseline": baseline, "end_share": end_share, "decomposition": decomposition}
 
 
 def outputs() -> dict[str, str]:

@@ -17,11 +17,7 @@ if TYPE_CHECKING:
     from .report import Analysis
 
 MAX_LINES = 8     # conditions in one over-time or quintile figure
-
-
 MAX_BARS = 12     # conditions in the ledger figure
-
-
 MAX_PANELS = 9    # panels of a sweep figure
 
 
@@ -251,7 +247,3 @@ class FigureMaker:
 
         figure = Figure(figsize=figsize)
         return figure, figure.subplots(*args, **kwargs)
-
-    @staticmethod
-    def close(figure) -> None:
-        figure.clear()

@@ -207,15 +207,6 @@ def _provenance() -> dict[str, str]:
             "mesa_version": mesa.__version__}
 
 
-def run_metadata(task: dict[str, Any], parameters: dict[str, Any]) -> dict[str, Any]:
-    """What an older per-run Parquet file said about its run (deterministic: no times, no host)."""
-    return {"experiment": task.get("experiment"), "fingerprint": task.get("fingerprint"),
-            "run_id": task["run_id"], "scenario": task["scenario"], "preset": task.get("preset"),
-            "point": task["point"], "replication": task["replication"], "seed": task["seed"],
-            "steps": task["steps"], "sweep": task["sweep"], "parameters": parameters,
-            **_provenance()}
-
-
 def _label(frame: pd.DataFrame, task: dict[str, Any]) -> pd.DataFrame:
     """Identify each row: scenario, sweep point, replication, seed and the sweep's parameters."""
     labels = {"scenario": task["scenario"], "point": task["point"],
@@ -340,18 +331,13 @@ class LocalPool:
         self.workers = workers
         self._pool: list[_Worker] = []
 
-    def _start_worker(self) -> _Worker:
-        worker = _Worker()
-        self._pool.append(worker)
-        return worker
-
     def capacity(self) -> int:
         return self.workers * IN_FLIGHT_PER_WORKER
 
     def start(self) -> LocalPool:
         """Start every worker now (each imports coprosim while the parent gets ready)."""
         while len(self._pool) < self.workers:
-            self._start_worker()
+            self._pool.append(_Worker())
         return self
 
     def submit(self, key, task) -> None:
@@ -473,10 +459,9 @@ class DaskPool:
         except TimeoutError:
             pass
         except Exception as exc:  # noqa: BLE001 - e.g. FuturesCancelledError: scheduler lost
-            reason = ("the connection to the scheduler was lost"
-                      if "connection-lost" in str(exc) or "cancelled" in type(exc).__name__.lower()
-                      else _short_error(exc))
-            raise InfrastructureError(f"lost the Dask scheduler at {self.address} ({reason})") from None
+            raise self._lost("the connection to the scheduler was lost"
+                             if "connection-lost" in str(exc) or "cancelled" in type(exc).__name__.lower()
+                             else _short_error(exc)) from None
         done = []
         for future in [f for f in self._futures if f.done()]:
             key = self._futures.pop(future)
@@ -486,31 +471,30 @@ class DaskPool:
                     continue
                 error = future.exception(timeout=5) if future.status == "error" else None
             except Exception as exc:  # noqa: BLE001 - fetching the result failed: the network
-                raise InfrastructureError(f"lost the Dask scheduler at {self.address} "
-                                          f"({_short_error(exc)})") from None
+                raise self._lost(_short_error(exc)) from None
             if type(error).__name__ == "KilledWorker":  # the run itself kept killing workers
                 done.append((key, {"ok": False, "error": f"{type(error).__name__}: {error} "
                                    "(workers died running this run: out of memory?)\n"}))
                 continue
-            reason = ("the connection to the scheduler was lost"
-                      if future.status == "cancelled" or isinstance(error, FutureCancelledError)
-                      else _short_error(error))
-            raise InfrastructureError(f"lost the Dask scheduler at {self.address} ({reason})")
+            raise self._lost("the connection to the scheduler was lost"
+                             if future.status == "cancelled" or isinstance(error, FutureCancelledError)
+                             else _short_error(error))
         if not done:
             self._check_health()
         return done
 
+    def _lost(self, reason: str) -> InfrastructureError:
+        return InfrastructureError(f"lost the Dask scheduler at {self.address} ({reason})")
+
     def _check_health(self) -> None:
         if self._client.status not in ("running", "connecting"):
-            raise InfrastructureError(f"lost the Dask scheduler at {self.address} "
-                                      f"(client {self._client.status})")
+            raise self._lost(f"client {self._client.status}")
         try:
             workers = len(self._client.scheduler_info(n_workers=-1).get("workers", {}))
         except TypeError:  # older distributed: no n_workers argument
             workers = len(self._client.scheduler_info().get("workers", {}))
         except (OSError, TimeoutError) as exc:
-            raise InfrastructureError(f"lost the Dask scheduler at {self.address} "
-                                      f"({_short_error(exc)})") from None
+            raise self._lost(_short_error(exc)) from None
         now = time.monotonic()
         if workers:
             self._no_workers_since = None
@@ -731,21 +715,17 @@ def _prepare(experiment: Experiment, out: Path, force: bool) -> dict[str, Any]:
     different = (previous is None and has_runs
                  or previous is not None and previous.get("fingerprint") != fingerprint)
     extended = different and not force and extends(previous, experiment)
-    if extended:
-        different = False
-    if different:
-        if not force:
-            raise ExperimentError(f"{out}: holds results of a different experiment "
-                                  f"({_what_changed(previous, experiment)}); "
-                                  "rerun with --force to discard them, or choose --out DIR")
-        storage.clear_results(out)
-        previous = None
+    held = None  # what out holds instead of this experiment's results, if anything
+    if different and not extended:
+        held = f"results of a different experiment ({_what_changed(previous, experiment)})"
     elif (previous is not None and storage.completed_runs(out)
           and previous.get("model_hash", model_hash) != model_hash):
+        held = (f"results of different model code (model hash {previous['model_hash'][:12]}, "
+                f"now {model_hash[:12]})")
+    if held:
         if not force:
-            raise ExperimentError(f"{out}: holds results of different model code (model hash "
-                                  f"{previous['model_hash'][:12]}, now {model_hash[:12]}); rerun "
-                                  "with --force to discard them, or choose --out DIR")
+            raise ExperimentError(f"{out}: holds {held}; rerun with --force to discard them, or "
+                                  "choose --out DIR")
         storage.clear_results(out)
         previous = None
     out.mkdir(parents=True, exist_ok=True)

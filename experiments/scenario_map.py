@@ -62,8 +62,8 @@ from coprosim.model.params import GROUPS
 from coprosim._extras import MissingExtraError, require
 
 from . import storage
-from .design import Experiment, end_window
-from .schema import ExperimentError, fraction, integer, parameter_names, parameter_ranges, typed
+from .design import Experiment, check_points, end_window, latin_points
+from .schema import ExperimentError, fraction, integer, parameter_names, parameter_ranges
 from .schema import only as _only
 from .schema import table as _section
 
@@ -188,25 +188,11 @@ def map_design(experiment: Experiment, settings: dict[str, Any]) -> Experiment:
     The sample is ``scipy.stats.qmc.LatinHypercube`` seeded by the experiment seed (the same
     generator as ``[sweep.latin]``); integer parameters are rounded.
     """
-    from scipy.stats import qmc
-
-    ranges = settings["ranges"]
-    unit = qmc.LatinHypercube(d=len(ranges), seed=np.random.default_rng(experiment.seed)).random(
-        settings["samples"])
-    points = tuple({name: typed(name, lo + u * (hi - lo))
-                    for (name, (lo, hi)), u in zip(ranges.items(), row, strict=True)}
-                   for row in unit)
+    points = tuple(latin_points(settings["ranges"], settings["samples"], experiment.seed))
     scenarios = {r: experiment.scenarios[r] for r in settings["regimes"]}
-    design = replace(experiment, scenarios=scenarios, axes=tuple(ranges), points=points,
+    design = replace(experiment, scenarios=scenarios, axes=tuple(settings["ranges"]), points=points,
                      tag=f"map:{settings['samples']}")
-    from coprosim.model import ParameterError
-
-    for regime in scenarios:
-        for i in range(len(points)):
-            try:
-                design.params_for(regime, i)
-            except ParameterError as exc:
-                raise ExperimentError(f"{experiment.path}: map: {regime} at point {i}: {exc}") from None
+    check_points(design, lambda regime, point: f"map: {regime} at point {point}")
     return design
 
 

@@ -37,12 +37,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from coprosim.model import ParameterError
 
 from coprosim._extras import require
 
 from . import storage
-from .design import Experiment
+from .design import Experiment, check_points
 from .runner import run_experiment
 from .schema import ExperimentError, boolean, integer, only, parameter_ranges, typed
 from .schema import table as table_
@@ -158,12 +157,7 @@ def _design_experiment(experiment: Experiment, settings: dict, x: np.ndarray) ->
     if settings.get("second_order"):
         tag += ":second_order"
     design = replace(experiment, axes=tuple(names), points=points, tag=tag)
-    for scenario in design.scenarios:
-        for i in range(len(points)):
-            try:
-                design.params_for(scenario, i)
-            except ParameterError as exc:
-                raise ExperimentError(f"{experiment.path}: sensitivity.ranges: {exc}") from None
+    check_points(design, lambda scenario, point: "sensitivity.ranges")
     return design
 
 

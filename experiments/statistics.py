@@ -2,7 +2,6 @@
 paired differences from the baseline (absolute, % with a delta-method interval, d_z),
 saturation, changes along a sweep.
 
-
 Definitions used throughout (and stated in every report's method note):
 
 - **End value of a run**: the mean of a metric over the last ``end_share`` of its steps (default
@@ -49,32 +48,18 @@ from scipy import stats
 from .design import Experiment, end_window, outputs
 
 RUN_KEYS = ["condition", "scenario", "point", "replication", "seed"]
-
-
 CONFIDENCE = 0.95
-
-
 SATURATED_SHARE = 0.8        # "most runs" end at one value
-
-
 SATURATION_TOLERANCE = 1e-6  # relative to max(1, |value|)
-
-
 DZ_LIMIT = 10.0              # |d_z| beyond this: differences (nearly) constant across seeds
-
-
 MAX_GRID_LEVELS = 12         # an axis with more distinct values is read as sampled, not a grid
-
-
 NEAR_ZERO_BASELINE = 0.1     # |baseline mean| below 10% of the largest |mean|: no % difference
-
 
 # Defined as a difference of two parts, so they can change sign: absolute differences only.
 DIFFERENCE_METRICS = {
     "emergent_value": "it is gains less losses and can change sign",
     "equity_gap": "it is a gap (top minus bottom quintile) and can change sign",
 }
-
 
 # Derived in the report from stored columns (the definition docs/where_each_regime_wins.py used).
 DERIVED = {

@@ -69,21 +69,59 @@ def _settings_of(lesson):
     return lambda stage: apply_setup(Settings(), lesson.setup_of(stage))[0]
 
 
+def run_arm_series(scenario: str, params, seed: int, weeks: int,
+                   metrics: tuple[str, ...]) -> dict[str, list[float]]:
+    """One arm on one seed, as ``reality.run_arm`` runs it (the page's own ``session.Run``), with
+    the weekly series of every metric in ``metrics``: one run serves every promise about it."""
+    from coprosim.dashboards.session import Run
+    from coprosim.model import CoproductionModel, Params
+
+    model = CoproductionModel(params=Params(**dict(params)), seed=seed, scenario=scenario)
+    run = Run(scenario, model)
+    try:
+        for _ in range(weeks):
+            model.step()
+            run.record()
+        series = run.series()
+        return {metric: [float(v) for v in series[metric]] for metric in metrics}
+    finally:
+        model.release()
+
+
+def _runs(checks: list, seeds: tuple[int, ...], executor=None) -> dict:
+    """(arm, seed) -> metric -> weekly series, each arm run once per seed for all the metrics
+    the checks read (in this process, or spread over ``executor``'s workers)."""
+    metrics: dict = {}
+    weeks: dict = {}
+    for check in checks:
+        for arm in check.arms():
+            metrics.setdefault(arm, {})[check.metric] = None
+            weeks[arm] = max(weeks.get(arm, 0), check.weeks)
+    jobs = [(arm, seed) for arm in metrics for seed in seeds]
+    if executor is None:
+        return {(arm, seed): run_arm_series(arm.scenario, arm.params, seed, weeks[arm],
+                                            tuple(metrics[arm])) for arm, seed in jobs}
+    futures = {(arm, seed): executor.submit(run_arm_series, arm.scenario, arm.params, seed,
+                                            weeks[arm], tuple(metrics[arm]))
+               for arm, seed in jobs}
+    return {key: future.result() for key, future in futures.items()}
+
+
 def check_lesson(lesson, seeds: tuple[int, ...] = SEEDS, executor=None) -> list[Verdict]:
     """Every promised effect of one lesson, measured on ``seeds`` (runs spread over
-    ``executor``'s workers if given)."""
+    ``executor``'s workers if given). Each regime of each stage runs once per seed."""
     from scipy import stats
 
+    seeds = tuple(seeds)
+    checks = [reality.effect_check(lesson, effect, _settings_of(lesson), seeds)
+              for effect in lesson.effects]
+    runs = _runs(checks, seeds, executor)
     verdicts = []
-    cache: dict = {}
-    for effect in lesson.effects:
-        check = reality.effect_check(lesson, effect, _settings_of(lesson), tuple(seeds))
-        key = (check.arms().__repr__(), check.metric)
-        if key not in cache:
-            cache[key] = reality.run_here(check, executor)
-        runs = cache[key]
-        more = np.array([reality.side_value(check.more, runs[s]) for s in seeds])
-        less = np.array([effect.factor * reality.side_value(check.less, runs[s]) for s in seeds])
+    for effect, check in zip(lesson.effects, checks, strict=True):
+        def on(seed, check=check):
+            return {arm: runs[(arm, seed)][check.metric] for arm in check.arms()}
+        more = np.array([reality.side_value(check.more, on(s)) for s in seeds])
+        less = np.array([effect.factor * reality.side_value(check.less, on(s)) for s in seeds])
         base = abs(less.mean()) if less.mean() != 0 else max(abs(more.mean()), 1e-12)
         relative = float((more.mean() - less.mean()) / base)
         if effect.equal_within is not None:

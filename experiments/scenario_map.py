@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 from coprosim.model import METRIC_INFO, Params
 from coprosim.model.params import GROUPS
+from scipy import stats
 
 from coprosim._extras import MissingExtraError, require
 
@@ -382,14 +383,13 @@ def lead_table(ends: pd.DataFrame, regimes: list[str], metrics: list[str]) -> pd
     return pd.DataFrame(rows, columns=["metric", "point", "leader", "clear", "replications", *regimes])
 
 
-def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
-    """95% Wilson score interval of a share k/n (Wilson 1927; Brown, Cai and DasGupta 2001)."""
+def wilson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a share k/n (Wilson 1927; Brown, Cai and DasGupta 2001):
+    ``scipy.stats.binomtest(k, n).proportion_ci(method="wilson")``, kept in [0, 1]; nan for n = 0."""
     if n == 0:
         return (math.nan, math.nan)
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=confidence, method="wilson")
+    return max(0.0, float(ci.low)), min(1.0, float(ci.high))
 
 
 def lead_shares(leads: pd.DataFrame, regimes: list[str], metrics: list[str]) -> pd.DataFrame:

@@ -81,17 +81,22 @@ def meaning(metric: str) -> str:
 
 
 def mean_ci(values, confidence: float = CONFIDENCE) -> tuple[int, float, float, float]:
-    """n, mean and the t-interval of the mean (nan bounds when n < 2)."""
+    """n, mean and Student's t interval of the mean (``scipy.stats.t.interval`` with the standard
+    error ``scipy.stats.sem``); NaNs dropped, nan bounds when n < 2, the mean when no spread."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
-    n = x.size
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan
-    mean = float(x.mean())
-    if n < 2:
-        return n, mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return n, mean, mean - half, mean + half
+    mean = float(x.mean()) if x.size else math.nan
+    if x.size < 2:
+        return x.size, mean, math.nan, math.nan
+    low, high = _t_interval(confidence, x.size - 1, mean, stats.sem(x))
+    return x.size, mean, float(low), float(high)
+
+
+def _t_interval(confidence, df, mean, sem):
+    """``scipy.stats.t.interval`` (arrays too), which has no interval without spread: the mean."""
+    with np.errstate(invalid="ignore"):  # n = 1: no standard error, nan bounds
+        low, high = stats.t.interval(confidence, df, loc=mean, scale=sem)
+    return np.where(sem == 0, mean, low), np.where(sem == 0, mean, high)
 
 
 def bounded_mean_ci(values, low: float | None, high: float | None,
@@ -244,15 +249,13 @@ def paired_between(ends: pd.DataFrame, metric: str, a: str, b: str) -> tuple[int
 def summarise_over_time(frame: pd.DataFrame, metrics: list[str]) -> pd.DataFrame:
     """Mean and bounded 95% CI of each metric at each step across replications, per condition."""
     grouped = frame.groupby(["condition", "step"], sort=False, observed=True)[metrics]
-    mean, sd, n = grouped.mean(), grouped.std(ddof=1), grouped.count()
-    t = stats.t.ppf(0.975, np.maximum(n - 1, 1))
-    half = pd.DataFrame(t, index=n.index, columns=metrics) * sd / np.sqrt(n)
-    half = half.where(n > 1)
+    mean, sem, n = grouped.mean(), grouped.sem(), grouped.count()
     long = []
     for metric in metrics:
         bounds = info(metric)
-        low = (mean[metric] - half[metric]).clip(lower=bounds.low, upper=bounds.high)
-        high = (mean[metric] + half[metric]).clip(lower=bounds.low, upper=bounds.high)
+        low, high = (pd.Series(bound, index=n.index).where(n[metric] > 1)
+                     .clip(lower=bounds.low, upper=bounds.high)
+                     for bound in _t_interval(CONFIDENCE, n[metric] - 1, mean[metric], sem[metric]))
         part = pd.DataFrame({"metric": metric, "n": n[metric], "mean": mean[metric],
                              "ci_low": low, "ci_high": high})
         long.append(part.reset_index())

@@ -431,32 +431,47 @@ def test_lead_from_week_finds_when_the_lead_changes():
     assert lead_from_week(lower, "waiting_time", "b", "a") == 31
 
 
-def test_hand_written_intervals_equal_scipy_and_statsmodels():
-    """The report's t intervals (one sample, paired, per step) and the map's Wilson intervals are
-    the textbook ones: equal to SciPy's and statsmodels' to rounding (the formulas stay written
-    out so that results stay bit for bit what they were)."""
+def test_intervals_are_the_textbook_ones():
+    """The report's t intervals (one sample, paired, per step) and the map's Wilson intervals,
+    which come from SciPy, against the textbook formulas written out here: mean +- t(0.975, n-1)
+    * sd / sqrt(n), and Wilson's score interval with z from the standard library. Edge cases: NaNs
+    dropped, n < 2 gives nan bounds, no spread gives the mean, k = 0 and k = n stay in [0, 1]."""
+    from statistics import NormalDist
+
     from coprosim.experiments.scenario_map import wilson
     from coprosim.experiments.statistics import mean_ci, summarise_over_time
+
+    def textbook_t(x):
+        half = stats.t.ppf(0.975, x.size - 1) * np.std(x, ddof=1) / math.sqrt(x.size)
+        return x.mean() - half, x.mean() + half
 
     rng = np.random.default_rng(7)
     for _ in range(200):
         x = rng.normal(rng.uniform(-5, 5), rng.uniform(0.001, 3), rng.integers(2, 40))
         y = x + rng.normal(0.1, 0.5, x.size)
-        n, mean, low, high = mean_ci(x)
-        ci = stats.ttest_1samp(x, 0).confidence_interval(0.95)
+        n, mean, low, high = mean_ci(np.append(x, np.nan))
         assert n == x.size and mean == pytest.approx(x.mean(), rel=1e-12)
-        assert (low, high) == pytest.approx((ci.low, ci.high), rel=1e-12, abs=1e-12)
-        _, _, low, high = mean_ci(y - x)
-        ci = stats.ttest_rel(y, x).confidence_interval(0.95)
-        assert (low, high) == pytest.approx((ci.low, ci.high), rel=1e-12, abs=1e-12)
-    frame = pd.DataFrame({"condition": "npm", "step": np.repeat([1, 2], 10),
-                          "public_value": rng.normal(1, 0.1, 20)})
+        assert (low, high) == pytest.approx(textbook_t(x), rel=1e-12, abs=1e-12)
+        assert mean_ci(y - x)[2:] == pytest.approx(textbook_t(y - x), rel=1e-12, abs=1e-12)
+    assert mean_ci([np.nan, np.nan])[0] == 0 and all(map(math.isnan, mean_ci([])[1:]))
+    n, mean, low, high = mean_ci([0.3, np.nan])
+    assert (n, mean) == (1, 0.3) and math.isnan(low) and math.isnan(high)
+    assert mean_ci([0.25] * 5) == (5, 0.25, 0.25, 0.25)  # no spread: the interval is the mean
+    frame = pd.DataFrame({"condition": "npm", "step": np.repeat([1, 2, 3, 4], [10, 10, 1, 3]),
+                          "public_value": [*rng.normal(1, 0.1, 20), 0.5, 0.7, 0.7, 0.7]})
     over = summarise_over_time(frame, ["public_value"]).set_index("step")
     for step in (1, 2):
-        ci = stats.ttest_1samp(frame.loc[frame["step"] == step, "public_value"], 0).confidence_interval()
+        x = frame.loc[frame["step"] == step, "public_value"].to_numpy()
         assert (over.loc[step, "ci_low"], over.loc[step, "ci_high"]) == pytest.approx(
-            (ci.low, ci.high), rel=1e-12)
-    proportion = pytest.importorskip("statsmodels.stats.proportion")
-    for k, n in ((0, 10), (3, 10), (10, 10), (37, 120)):
-        assert wilson(k, n) == pytest.approx(
-            proportion.proportion_confint(k, n, alpha=0.05, method="wilson"), abs=1e-7)
+            textbook_t(x), rel=1e-12)
+    assert over.loc[3, ["ci_low", "ci_high"]].isna().all()  # one run: no interval
+    assert over.loc[4, ["mean", "ci_low", "ci_high"]].tolist() == pytest.approx([0.7] * 3, rel=1e-15)
+    z = NormalDist().inv_cdf(0.975)
+    for k, n in ((0, 10), (1, 10), (3, 10), (10, 10), (37, 120), (119, 120)):
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        assert wilson(k, n) == pytest.approx((max(0.0, centre - half), min(1.0, centre + half)),
+                                             rel=1e-12, abs=1e-15)
+    assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == 1.0
+    assert all(map(math.isnan, wilson(0, 0)))

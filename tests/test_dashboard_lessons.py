@@ -301,3 +301,31 @@ def test_a_lessons_promise_is_visible_on_seeds_it_was_not_written_for(lesson, te
     verdict = next(v for v in _VERDICTS[lesson.key] if v.text == text)
     print(verdict.line())
     assert verdict.visible, verdict.line()
+
+
+def test_lesson_check_runs_an_arm_as_the_page_does():
+    """``lesson_check`` runs each regime once per seed for all the metrics its promises read: the
+    series are those of ``reality.run_arm`` (the page's own runs), metric by metric."""
+    from coprosim.dashboards import reality
+    from coprosim.dashboards.lesson_check import run_arm_series
+
+    lesson = next(x for x in LESSONS if x.then)
+    settings = settings_of(lesson, "then")
+    scenario = lesson.regimes[-1]
+    arm = reality._arm(settings, "then", scenario)
+    metrics = ("mean_wellbeing", "wicked_value", "withdrawn_share")
+    together = run_arm_series(arm.scenario, arm.params, 3, 4, metrics)
+    assert set(together) == set(metrics)
+    for metric in metrics:
+        assert together[metric] == reality.run_arm(arm.scenario, arm.params, 3, 4, metric)
+
+
+def test_every_lesson_has_its_record_in_the_docs():
+    """docs/lessons_check.md records each lesson's statements against the model: a lesson added
+    or renamed needs its section there."""
+    from pathlib import Path
+
+    record = (Path(__file__).resolve().parents[1] / "docs" / "lessons_check.md").read_text(
+        encoding="utf-8")
+    headings = re.findall(r"^## \d+\. (.+)$", record, flags=re.MULTILINE)
+    assert headings == [lesson.title for lesson in LESSONS]

@@ -226,8 +226,7 @@ def load_targets(path: str | Path) -> Calibration:
     path = Path(path)
     where = str(path)
     if not path.is_file():
-        raise CalibrationError(f"{where}: no such targets file (the shipped one is "
-                               f"'calibration_targets')")
+        _fail(where, "", "no such targets file (the shipped one is 'calibration_targets')")
     text = path.read_text(encoding="utf-8")
     try:
         data = tomllib.loads(text)
@@ -258,8 +257,8 @@ def load_targets(path: str | Path) -> Calibration:
 
 def _scenarios(where: str, table: Any) -> dict[str, dict[str, Any]]:
     if table is None:
-        raise CalibrationError(f"{where}: scenarios: missing; add at least one [scenarios.NAME] "
-                               f"table with preset = one of {', '.join(PRESETS)}")
+        _fail(where, "scenarios", "missing; add at least one [scenarios.NAME] table with preset = "
+              f"one of {', '.join(PRESETS)}")
     table = _table(where, "scenarios", table)
     result = {}
     for name, spec in table.items():
@@ -268,46 +267,40 @@ def _scenarios(where: str, table: Any) -> dict[str, dict[str, Any]]:
         schema.only(where, key, spec, SCENARIO_KEYS, error=CalibrationError)
         preset = spec.get("preset", name)
         if preset not in PRESETS:
-            raise CalibrationError(f"{where}: {key}.preset: unknown preset {preset!r}; allowed: "
-                                   f"{', '.join(PRESETS)}")
-        overrides = {}
-        for pname, value in _table(where, f"{key}.set", spec.get("set", {})).items():
-            overrides[pname] = _parameter_value(where, f"{key}.set.{pname}", pname, value)
-        result[name] = {"preset": preset, "set": overrides}
+            _fail(where, f"{key}.preset", f"unknown preset {preset!r}; allowed: {', '.join(PRESETS)}")
+        result[name] = {"preset": preset, "set": {
+            pname: _parameter_value(where, f"{key}.set.{pname}", pname, value)
+            for pname, value in _table(where, f"{key}.set", spec.get("set", {})).items()}}
     return result
 
 
 def _priors(where: str, table: Any) -> dict[str, tuple[float, float]]:
     if table is None:
-        raise CalibrationError(f"{where}: parameters: missing; add a [parameters] table, "
-                               "e.g. participation_cost = \"plausible\"")
+        _fail(where, "parameters", "missing; add a [parameters] table, e.g. participation_cost = "
+              "\"plausible\"")
     table = _table(where, "parameters", table)
     if not table:
-        raise CalibrationError(f"{where}: parameters: empty; name at least one parameter to fit")
+        _fail(where, "parameters", "empty; name at least one parameter to fit")
     priors = {}
     for name, value in table.items():
         key = f"parameters.{name}"
         schema.parameter_name(where, key, name, error=CalibrationError)
         if name == "n_citizens":
-            raise CalibrationError(f"{where}: {key}: the model size is set by calibration.citizens")
+            _fail(where, key, "the model size is set by calibration.citizens")
         spec = Params.spec(name)
         if value == "plausible":
-            lo, hi = spec["plausible"]
+            priors[name] = tuple(float(v) for v in spec["plausible"])
         elif isinstance(value, list) and len(value) == 2:
-            lo = _parameter_value(where, f"{key}[0]", name, value[0])
-            hi = _parameter_value(where, f"{key}[1]", name, value[1])
+            priors.update(schema.parameter_ranges(where, "parameters", {name: value}, CalibrationError))
         else:
-            raise CalibrationError(f"{where}: {key}: must be \"plausible\" or [low, high] within "
-                                   f"{list(spec['range'])}, got {value!r}")
-        if not lo < hi:
-            raise CalibrationError(f"{where}: {key}: low must be below high, got [{lo}, {hi}]")
-        priors[name] = (float(lo), float(hi))
+            _fail(where, key, f"must be \"plausible\" or [low, high] within {list(spec['range'])}, "
+                  f"got {value!r}")
     return priors
 
 
 def _targets(where: str, items: Any, scenarios: dict) -> tuple[Target, ...]:
     if not isinstance(items, list) or not items:
-        raise CalibrationError(f"{where}: targets: missing; add at least one [[targets]] table")
+        _fail(where, "targets", "missing; add at least one [[targets]] table")
     targets, names = [], set()
     for i, item in enumerate(items):
         key = f"targets[{i}]"
@@ -315,42 +308,42 @@ def _targets(where: str, items: Any, scenarios: dict) -> tuple[Target, ...]:
         schema.only(where, key, item, TARGET_KEYS, error=CalibrationError)
         direction = item.get("direction")
         if direction is not None and direction not in DIRECTIONS:
-            raise CalibrationError(f"{where}: {key}.direction: must be above or below, got {direction!r}")
+            _fail(where, f"{key}.direction", f"must be above or below, got {direction!r}")
         for k in ("name", "statistic", "scenario", "value", "tolerance", "source"):
             if k not in item and not (k == "value" and direction):
-                raise CalibrationError(f"{where}: {key}.{k}: missing")
+                _fail(where, f"{key}.{k}", "missing")
         name = item["name"]
         if not isinstance(name, str) or not name.strip():
-            raise CalibrationError(f"{where}: {key}.name: must be a non-empty string, got {name!r}")
+            _fail(where, f"{key}.name", f"must be a non-empty string, got {name!r}")
         if name in names:
-            raise CalibrationError(f"{where}: {key}.name: {name!r} is used twice")
+            _fail(where, f"{key}.name", f"{name!r} is used twice")
         names.add(name)
         statistic = item["statistic"]
         if statistic not in STATISTICS and statistic not in METRICS:
-            raise CalibrationError(f"{where}: {key}.statistic: unknown statistic {statistic!r}; "
-                                   f"allowed: {', '.join([*STATISTICS, *METRICS])}")
+            _fail(where, f"{key}.statistic", f"unknown statistic {statistic!r}; allowed: "
+                  f"{', '.join([*STATISTICS, *METRICS])}")
         for k in ("scenario", "versus"):
             if k in item and item[k] not in scenarios:
-                raise CalibrationError(f"{where}: {key}.{k}: unknown scenario {item[k]!r}; "
-                                       f"allowed: {', '.join(scenarios)}")
+                _fail(where, f"{key}.{k}", f"unknown scenario {item[k]!r}; allowed: {', '.join(scenarios)}")
         change = item.get("change", "relative")
         if change not in CHANGES:
-            raise CalibrationError(f"{where}: {key}.change: must be relative or difference, got {change!r}")
+            _fail(where, f"{key}.change", f"must be relative or difference, got {change!r}")
         if "change" in item and "versus" not in item:
-            raise CalibrationError(f"{where}: {key}.change: needs versus = a scenario to compare with")
+            _fail(where, f"{key}.change", "needs versus = a scenario to compare with")
         value = _number(where, f"{key}.value", item.get("value", 0.0))
         tolerance = _number(where, f"{key}.tolerance", item["tolerance"])
         if not tolerance > 0:
-            raise CalibrationError(f"{where}: {key}.tolerance: must be a number > 0, got {tolerance!r}")
+            _fail(where, f"{key}.tolerance", f"must be a number > 0, got {tolerance!r}")
         source = item["source"]
         if not isinstance(source, str) or not source.strip():
-            raise CalibrationError(f"{where}: {key}.source: must name the source (a non-empty string)")
+            _fail(where, f"{key}.source", "must name the source (a non-empty string)")
         targets.append(Target(name, statistic, item["scenario"], value, tolerance, source,
                               item.get("versus"), change, str(item.get("note", "")), direction))
     return tuple(targets)
 
 
 # The schema's checks, raising CalibrationError
+_fail = partial(schema.fail, error=CalibrationError)
 _table = partial(schema.table, error=CalibrationError)
 _integer = partial(schema.integer, error=CalibrationError)
 _number = partial(schema.number, error=CalibrationError)
@@ -574,11 +567,6 @@ def _run_job(function_bytes: bytes, seed: int):
     return function()
 
 
-def make_executor(workers: int | None = None, dask: str | None = None) -> Calls:
-    """The runner's executors (local process groups, or Dask) for calibration draws."""
-    return Calls(make_pool(workers, dask))
-
-
 def _job_seed(seed: int, t: int, index: int) -> int:
     return int(np.random.SeedSequence([int(seed), t + 1, index]).generate_state(1)[0])
 
@@ -695,7 +683,7 @@ def run_calibration(calibration: Calibration, populations: int | None = None,
                                    "targets file or --particles; choose another --out")
     out.mkdir(parents=True, exist_ok=True)
     warn_small_populations([calibration.citizens])
-    executor = make_executor(workers, dask)
+    executor = Calls(make_pool(workers, dask))  # the runner's local process groups, or Dask
     finished = False
     try:
         abc = pyabc.ABCSMC(
@@ -767,10 +755,6 @@ def weighted_quantile(values, weights, q: float) -> float:
     return float(np.interp(q, cumulative, v))
 
 
-def _simulate_task(calibration: Calibration, values: dict[str, Any], seed: int):
-    return simulate_targets(calibration, values, seed)
-
-
 def write_report(calibration: Calibration, out: Path, executor, say) -> dict[str, Any]:
     """The report: each target against the defaults and the fitted model (posterior predictive),
     the posterior of each parameter, and what did not fit."""
@@ -808,7 +792,7 @@ def write_report(calibration: Calibration, out: Path, executor, say) -> dict[str
         tasks.append(("proposed", k, proposed, seed))  # the same seeds: paired with the defaults
     say(f"report: {len(tasks)} parameter sets x {len(calibration.used_scenarios())} runs "
         f"(posterior predictive, defaults, proposed defaults)")
-    jobs = executor.map({f"r{i}": (_simulate_task, calibration, values, seed)
+    jobs = executor.map({f"r{i}": (simulate_targets, calibration, values, seed)
                          for i, (_, _, values, seed) in enumerate(tasks)})
     keys = target_keys(calibration)
     records = []
@@ -935,7 +919,7 @@ def _report_text(calibration, table, fit, populations, t_last, figures, ess) -> 
 
 
 def _plot_posterior(frame, weights, calibration, table, path: Path) -> str:
-    from .figures import FigureMaker
+    from .figures import FigureMaker, save_png
 
     plt = FigureMaker()
     names = list(calibration.priors)
@@ -957,11 +941,11 @@ def _plot_posterior(frame, weights, calibration, table, path: Path) -> str:
     axes.flat[0].legend(fontsize=6)
     figure.suptitle("Posterior (weighted) over the prior range", fontsize=9)
     figure.tight_layout()
-    return _save(plt, figure, path)
+    return str(save_png(figure, path, tight=False))
 
 
 def _plot_fit(fit, path: Path) -> str:
-    from .figures import FigureMaker
+    from .figures import FigureMaker, save_png
 
     plt = FigureMaker()
     n = len(fit)
@@ -980,10 +964,4 @@ def _plot_fit(fit, path: Path) -> str:
         ax.tick_params(labelsize=7)
     axes.flat[0].legend(fontsize=6, loc="upper right", ncol=2)
     figure.tight_layout()
-    return _save(plt, figure, path)
-
-
-def _save(plt, figure, path: Path) -> str:
-    from .figures import save_png
-
     return str(save_png(figure, path, tight=False))

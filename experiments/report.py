@@ -748,24 +748,24 @@ def _over_time_section(a: Analysis) -> list[str]:
     lines += ["Mean [95% CI] across replications at four steps; the figure shows every step with "
               "its 95% CI band.", "",
               "![Metrics over time](figures/timeseries.png)", ""]
-    return lines + _checkpoints(a)
-
-
-def _checkpoints(a: Analysis) -> list[str]:
-    experiment = a.experiment
-    steps = sorted({max(1, round(experiment.steps * q)) for q in (0.25, 0.5, 0.75, 1.0)})
+    steps = sorted({max(1, round(a.experiment.steps * q)) for q in (0.25, 0.5, 0.75, 1.0)})
     part = a.over_time[a.over_time["step"].isin(steps)]
-    lines = []
-    for metric in [m for m in a.headline_metrics if m in experiment.metrics]:
+    for metric in [m for m in a.headline_metrics if m in a.experiment.metrics]:
         lines += [f"**{metric}** ({info(metric).unit}; {direction(metric)}) — {meaning(metric)}", "",
-                  "| condition | " + " | ".join(f"step {s}" for s in steps) + " |",
-                  "|---|" + "---|" * len(steps)]
-        rows = part[part["metric"] == metric].set_index(["condition", "step"])
-        for c in a.conditions:
-            cells = [interval(*rows.loc[(c, s), ["mean", "ci_low", "ci_high"]])
-                     if (c, s) in rows.index else "" for s in steps]
-            lines.append(f"| `{c}` | " + " | ".join(cells) + " |")
-        lines.append("")
+                  *_interval_table(part[part["metric"] == metric].set_index(["condition", "step"]),
+                                   a.conditions, steps, [f"step {s}" for s in steps]), ""]
+    return lines
+
+
+def _interval_table(rows: pd.DataFrame, conditions: list[str], columns: list, heads: list[str]
+                    ) -> list[str]:
+    """A markdown table of mean [95% CI]: one row per condition, one column per ``columns``
+    value (``rows`` indexed by condition and that value)."""
+    lines = ["| condition | " + " | ".join(heads) + " |", "|---|" + "---|" * len(heads)]
+    for c in conditions:
+        cells = [interval(*rows.loc[(c, k), ["mean", "ci_low", "ci_high"]])
+                 if (c, k) in rows.index else "" for k in columns]
+        lines.append(f"| `{c}` | " + " | ".join(cells) + " |")
     return lines
 
 
@@ -779,12 +779,8 @@ def _quintile_section(a: Analysis) -> list[str]:
     lines += [f"Mean wellbeing (score 0-1; higher is better) of each resource quintile at step "
               f"{step} (Q1 = fewest resources): per run the quintile's mean, then mean [95% CI] "
               "across replications.", "",
-              "| condition | Q1 | Q2 | Q3 | Q4 | Q5 |", "|---|---|---|---|---|---|"]
-    rows = quintiles.set_index(["condition", "quintile"])
-    for c in a.conditions:
-        cells = [interval(*rows.loc[(c, q), ["mean", "ci_low", "ci_high"]])
-                 if (c, q) in rows.index else "" for q in range(5)]
-        lines.append(f"| `{c}` | " + " | ".join(cells) + " |")
+              *_interval_table(quintiles.set_index(["condition", "quintile"]), a.conditions,
+                               range(5), [f"Q{q}" for q in range(1, 6)])]
     if "quintiles" in a.figures:
         lines += ["", "![Wellbeing by resource quintile](figures/wellbeing_by_quintile.png)"]
     return lines

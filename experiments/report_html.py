@@ -119,12 +119,7 @@ def _starts_block(stripped: str) -> bool:
 
 
 def _cells(row: str) -> list[str]:
-    row = row.strip()
-    if row.startswith("|"):
-        row = row[1:]
-    if row.endswith("|"):
-        row = row[:-1]
-    return [c.strip() for c in row.split("|")]
+    return [c.strip() for c in row.strip().removeprefix("|").removesuffix("|").split("|")]
 
 
 def _table(block: list[str]) -> str:

@@ -64,6 +64,7 @@ from coprosim._extras import MissingExtraError, require
 
 from . import storage
 from .design import Experiment, check_points, end_window, latin_points
+from .figures import save_png
 from .schema import ExperimentError, fraction, integer, parameter_names, parameter_ranges
 from .schema import only as _only
 from .schema import table as _section
@@ -495,9 +496,8 @@ def _one_box(prim, x: pd.DataFrame, y: np.ndarray, min_coverage: float, mass_min
     box.select(i)
     # drop limits the sample does not support (quasi-p value >= 0.05), weakest first
     while True:
-        qp = box.qp[box._cur_box]
-        weak = {name: max(v for v in values if v >= 0) for name, values in qp.items()
-                if any(v >= 0 for v in values) and max(v for v in values if v >= 0) >= QP_SIGNIFICANT}
+        qp = {name: _quasi_p(values) for name, values in box.qp[box._cur_box].items()}
+        weak = {name: p for name, p in qp.items() if p is not None and p >= QP_SIGNIFICANT}
         if not weak:
             break
         box.drop_restriction(max(weak, key=weak.get))
@@ -511,10 +511,15 @@ def _one_box(prim, x: pd.DataFrame, y: np.ndarray, min_coverage: float, mass_min
         limits.append({"parameter": name,
                        "low": float(low) if low > initial[name].iloc[0] else None,
                        "high": float(high) if high < initial[name].iloc[1] else None,
-                       "qp": max(v for v in values if v >= 0)})
+                       "qp": _quasi_p(values)})
     if not limits:
         stats = whole
     return {"stats": _with_ci(stats), "limits": limits, "why": "box" if limits else "no box"}
+
+
+def _quasi_p(values) -> float | None:
+    """A limit's quasi-p value: the larger of its two sides' (a side not limited is -1)."""
+    return max((v for v in values if v >= 0), default=None)
 
 
 def _with_ci(stats: dict) -> dict:
@@ -640,10 +645,12 @@ def _write(result: MapResult, design: Experiment, x: pd.DataFrame, leads: pd.Dat
             storage.write_atomic(path, frame.to_csv(index=False))
             files[name] = str(path)
     ranking, ranking_kind = _ranking(result, x, leads)
-    files["shares_figure"] = str(_save(share_figure(result.shares, settings), out / "map_shares.png"))
+    files["shares_figure"] = str(save_png(share_figure(result.shares, settings), out / "map_shares.png",
+                                          tight=False))
     figure = probability_figure(x, leads, ranking, settings, ranking_kind)
     if figure is not None:
-        files["probability_figure"] = str(_save(figure, out / "map_lead_probability.png"))
+        files["probability_figure"] = str(save_png(figure, out / "map_lead_probability.png",
+                                                   tight=False))
     result.files = files
     result.report = _report(result, design, ranking, ranking_kind, ends)
     path = out / "map.md"
@@ -754,12 +761,6 @@ def _new_figure(figsize):
     from matplotlib.figure import Figure
 
     return Figure(figsize=figsize, layout="constrained")
-
-
-def _save(figure, path: Path) -> Path:
-    from .figures import save_png
-
-    return save_png(figure, path, tight=False)
 
 
 def draw_shares(ax, shares: pd.DataFrame, regimes: list[str], metrics: list[str],
@@ -889,4 +890,4 @@ def headline_figure(result: MapResult, path: str | Path, metric: str | None = No
                     "plausible ranges, regimes paired by seed", fontsize=10)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return _save(figure, path)
+    return save_png(figure, path, tight=False)

@@ -116,16 +116,10 @@ def part_runs(path: Path) -> list[str]:
     return list((read_run_metadata(path) or {}).get("runs", []))
 
 
-def metrics_files(out: Path) -> list[Path]:
-    """Every complete metrics file: part files and older per-run files."""
-    folder = Path(out) / "metrics"
-    return sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-
-
 def completed_runs(out: Path) -> set[str]:
     """Run ids whose metrics are on disk (in a part file, or an older per-run file)."""
     done: set[str] = set()
-    for path in metrics_files(out):
+    for path in complete_files(out, "metrics"):
         if is_part(path):
             done.update(part_runs(path))
         else:
@@ -330,7 +324,7 @@ def load_runs(out: str | Path, value: str = "end", metrics: list[str] | None = N
         raise ValueError(f"value: must be 'end' or 'final', got {value!r}")
     out = Path(out)
     manifest = read_manifest(out) or {}
-    files = metrics_files(out)
+    files = complete_files(out, "metrics")
     kept = list(manifest.get("metrics") or [])
     if files and not kept:
         kept = [c for c in pq.read_schema(files[0]).names
@@ -371,15 +365,12 @@ def load_runs(out: str | Path, value: str = "end", metrics: list[str] | None = N
 def run_inputs(out: Path, manifest: dict[str, Any]) -> pd.DataFrame:
     """One row per complete run: its labels, seed, resolved parameters and steps (``load_runs``'s
     inputs), from the runs tables of part files and the metadata of older per-run files."""
-    from coprosim.model import Params
-
     frames = []
     parts = complete_files(out, RUNS)
     if parts:
         table = dataset(parts).to_table().to_pandas()
         parameters = [c for c in table.columns if c.startswith(PARAMETER_PREFIX)]
-        names = [c[len(PARAMETER_PREFIX):] for c in parameters]
-        order = [n for n in Params.field_names() if n in names] + sorted(set(names) - set(Params.field_names()))
+        order = _parameter_order([c[len(PARAMETER_PREFIX):] for c in parameters])
         labels = ["run_id", "scenario", "preset", "point", "replication", "seed"]
         columns = {name: table[name] for name in labels}
         columns.update({name: table[PARAMETER_PREFIX + name] for name in order})
@@ -388,7 +379,7 @@ def run_inputs(out: Path, manifest: dict[str, Any]) -> pd.DataFrame:
                         for name in PROVENANCE})
         frame = pd.DataFrame(columns)
         frames.append(frame)
-    older = [path for path in metrics_files(out) if not is_part(path)]
+    older = [path for path in complete_files(out, "metrics") if not is_part(path)]
     if older:
         frames.append(pd.DataFrame([_run_row(path, manifest) for path in older]))
     if not frames:
@@ -408,14 +399,20 @@ def _run_row(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     meta = read_run_metadata(path)
     if meta is None:  # written before files carried metadata: rebuild from the manifest
         meta = _metadata_from_manifest(path, manifest)
-    from coprosim.model import Params
-
     stored = meta["parameters"]
-    order = [n for n in Params.field_names() if n in stored] + sorted(set(stored) - set(Params.field_names()))
+    order = _parameter_order(stored)
     return {"run_id": meta["run_id"], "scenario": meta["scenario"], "preset": meta.get("preset"),
             "point": int(meta["point"]), "replication": int(meta["replication"]),
             "seed": int(meta["seed"]), **{n: stored[n] for n in order}, "steps": int(meta["steps"]),
             **{name: meta.get(name) for name in PROVENANCE}}
+
+
+def _parameter_order(names) -> list[str]:
+    """Parameter names in ``Params``' order, then any others (from another model version) sorted."""
+    from coprosim.model import Params
+
+    known = Params.field_names()
+    return [n for n in known if n in names] + sorted(set(names) - set(known))
 
 
 def _metadata_from_manifest(path: Path, manifest: dict[str, Any]) -> dict[str, Any]:

@@ -111,16 +111,16 @@ def wellbeing_by_quintile(experiment: Experiment, out: Path) -> pd.DataFrame | N
 
 def fmt(value: float) -> str:
     """A number as the report prints it (3 significant digits)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return f"{value:.3g}"
+    return "n/a" if _missing(value) else f"{value:.3g}"
 
 
 def signed(value: float) -> str:
     """A difference with its sign (3 significant digits)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    return "0" if value == 0 else f"{value:+.3g}"
+    return "n/a" if _missing(value) else "0" if value == 0 else f"{value:+.3g}"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def pct(share: float) -> str:

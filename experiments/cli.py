@@ -155,13 +155,16 @@ def _executor_options(args) -> dict:
     return options
 
 
-def _run(args, experiment, out=None):
+def _run(args, experiment, run=None, **options):
+    """``run`` (default ``run_experiment``) with the command line's executor options; on Ctrl-C,
+    what was kept and how to go on."""
     from .runner import run_experiment
 
+    out = args.out or Path("results") / experiment.name
     try:
-        return run_experiment(experiment, out=out or args.out, **_executor_options(args))
+        return (run or run_experiment)(experiment, out=out, **options, **_executor_options(args))
     except KeyboardInterrupt:
-        _say_interrupted(Path(out or args.out or Path("results") / experiment.name))
+        _say_interrupted(Path(out))
         raise
 
 
@@ -264,13 +267,7 @@ def cmd_map(args) -> int:
     """Run (or resume) the map's design, then write map.md, its tables and figures."""
     from .scenario_map import run_map, shares_table
 
-    experiment = _load(args)
-    out = args.out or Path("results") / experiment.name
-    try:
-        result = run_map(experiment, out=out, points=args.points, **_executor_options(args))
-    except KeyboardInterrupt:
-        _say_interrupted(Path(out))
-        raise
+    result = _run(args, _load(args), run_map, points=args.points)
     print(shares_table(result.shares, result.settings["regimes"]))
     if result.boxes is not None:
         print()

@@ -46,8 +46,10 @@ REGIONS: dict[str, Region] = {
     "withness": Region(
         7, "Trust through withness",
         "Where the citizen's input adds nothing to production (staff alone produce) and staff time "
-        "is ample, co-production reduces about as much need as NPM, yet trust is higher; without "
-        "withness the gap in trust shrinks ('withness-thinking').",
+        "is ample, co-production reduces about as much need as NPM; its trust is higher only where "
+        "no encounter goes wrong (at the usual chance of co-destruction the trust its failures cost "
+        "outweighs withness, and it ends a little below NPM's); without withness co-production's "
+        "trust falls further behind NPM's ('withness-thinking').",
         ("npm", "coproduction"),
         {"substitution": 1.0, "staff_weight": 1.0, "staff_per_1000": 25.0}),
     "npm_wins_on_routine": Region(

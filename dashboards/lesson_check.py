@@ -15,9 +15,12 @@ invisible on screen even when it is "significant" over many seeds. The model is 
 changing: rerun this after it changes, and rewrite a lesson whose promise is not visible.
 
     python -m coprosim.dashboards.lesson_check [--lesson KEY] [--seeds 201-220] [--out FILE.md]
+    python -m coprosim.dashboards.lesson_check --ideas
 
 prints (and with ``--out`` writes) one line per effect and exits with status 1 if any promise
-is not visible. ``tests/test_dashboard_lessons.py`` runs the same check (slow).
+is not visible. ``tests/test_dashboard_lessons.py`` runs the same check (slow). With ``--ideas``
+it checks what the "Explain the ideas" cards' 'Try this' tell students to look for
+(``explain.IDEAS``, the same attributes as a lesson; ``tests/test_dashboard_ideas.py``).
 """
 
 from __future__ import annotations
@@ -157,6 +160,8 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lesson", help="check one lesson (its key)")
+    parser.add_argument("--ideas", action="store_true",
+                        help="check the Explain tab's ideas instead of the lessons")
     parser.add_argument("--seeds", type=_seeds, default=SEEDS, help="e.g. 201-220")
     parser.add_argument("--out", help="also write the lines to this Markdown file")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
@@ -164,7 +169,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs: must be a whole number of at least 1, got {args.jobs}")
-    lessons = [lesson for lesson in LESSONS if args.lesson in (None, lesson.key)]
+    if args.ideas:
+        from coprosim.dashboards.explain import IDEAS
+
+        if args.lesson:
+            parser.error("--lesson: not with --ideas")
+        lessons = [idea for idea in IDEAS if idea.effects]
+    else:
+        lessons = [lesson for lesson in LESSONS if args.lesson in (None, lesson.key)]
     if not lessons:
         parser.error(f"--lesson: no lesson {args.lesson!r}; lessons: "
                      f"{', '.join(lesson.key for lesson in LESSONS)}")
@@ -188,7 +200,8 @@ def main(argv: list[str] | None = None) -> int:
     print(summary)
     if args.out:
         with open(args.out, "w", encoding="utf-8") as out:
-            out.write("# Lessons' promises on unseen seeds\n\n" + summary + "\n\n"
+            title = "Ideas' 'Try this'" if args.ideas else "Lessons' promises"
+            out.write(f"# {title} on unseen seeds\n\n" + summary + "\n\n"
                       + "\n".join(f"- {line}" for line in lines) + "\n")
     return 1 if failed else 0
 

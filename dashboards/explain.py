@@ -171,8 +171,8 @@ IDEAS: list[Idea] = [
          "innovation_spread", "p_codestruction"),
         "Set this up (co-production) and play 100 weeks. Then, back on this card, press 'Then: no "
         "help along ties' (tie help 0) and play again: what is left of the Emergent value chart "
-        "without help between neighbours? Then try seeds 1, 2 and 3 (type the seed, Enter): how "
-        "much does emergent value differ from seed to seed?",
+        "without help between neighbours? Last, press 'Set this up' again and try seeds 1, 2 "
+        "and 3 (type the seed, Enter): how much does emergent value differ from seed to seed?",
         {"scenario": "coproduction"},
         then={"tie_help": 0.0}, then_label="Then: no help along ties",
         effects=(
@@ -186,9 +186,9 @@ IDEAS: list[Idea] = [
         "The same rules give different results in different settings: how unequal resources "
         "are, how many problems are wicked, whether staff could do the job alone (substitutes) "
         "or nothing happens without the citizen (complements), and the social network that "
-        "carries behaviour. Taking part spreads as a complex contagion: a citizen is drawn in "
-        "once enough engaged neighbours set an example; help between neighbours travels only "
-        "along ties.",
+        "carries behaviour. Taking part spreads as a complex contagion: engaged neighbours add "
+        "to a citizen's pull to take part only once enough of them set an example; help between "
+        "neighbours travels only along ties.",
         ("resource_inequality", "wicked_share", "substitution", "network_rewiring",
          "neighbour_influence", "peer_threshold"),
         "Set this up (NPM and co-production side by side) and play 100 weeks: which regime "
@@ -316,8 +316,9 @@ IDEAS: list[Idea] = [
         "The same system limits the flourishing of citizens in weak social positions.",
         "Taking part costs more time for those with few resources, and their encounters take "
         "longer, so co-production alone can widen gaps (the Matthew effect). Outreach reserves "
-        "part of staff time for the group of citizens reviews find worst off, reaches them "
-        "before they ask, and lowers their cost of taking part.",
+        "part of staff time for one group of citizens (at first those with the fewest "
+        "resources; reflection cycles move it to the group worst off), reaches them before "
+        "they ask, and lowers their cost of taking part.",
         ("participation_cost", "disadvantage_extra_time", "outreach_share", "outreach_support"),
         "Side by side: co-production against co-production without outreach, with unequal "
         "resources (resource inequality 1.5) and scarce staff (10 per 1,000 citizens); at the "

@@ -115,8 +115,11 @@ def run_sensitivity(experiment: Experiment, method: str | None = None, metric: s
     Returns:
         One row per parameter (and per scenario, when no ``difference`` is asked): Morris
         ``mu``, ``mu_star``, ``mu_star_conf``, ``sigma``; Sobol ``S1``, ``S1_conf``, ``ST``,
-        ``ST_conf`` (95% bootstrap intervals). ``attrs``: ``table`` (markdown), ``csv``,
-        ``figure``, ``failed``.
+        ``ST_conf`` (95% bootstrap intervals), and ``target`` (the metric and scenario, or the
+        difference, explained). ``attrs``: ``table`` (markdown), ``csv``, ``figure``, ``failed``,
+        ``warnings``; with ``second_order``, ``S2``: one row per target and pair of parameters
+        (``parameter``, ``with``, ``S2``, ``S2_conf``, ``target``), also written to
+        ``indices_<label>_S2.csv``.
     """
     require("analysis", "SALib", "coprosim sensitivity (SALib)")
     settings = sensitivity_settings(experiment, method, metric, difference)
@@ -125,12 +128,14 @@ def run_sensitivity(experiment: Experiment, method: str | None = None, metric: s
     out = Path(out) if out is not None else Path("results") / experiment.name / f"sensitivity_{settings['method']}"
     runs = run_experiment(design, out=out, workers=workers, force=force, dask=dask, progress=progress,
                           **executor)
-    y_by_target = _outputs(design, out, settings, len(x))
-    frames = [_analyse(problem, x, y, settings, experiment.seed).assign(target=target)
-              for target, y in y_by_target.items()]
+    frames, pair_frames = [], []
+    for target, y in _outputs(design, out, settings, len(x)).items():
+        first, second = _analyse(problem, x, y, settings, experiment.seed)
+        frames.append(first.assign(target=target))
+        if second is not None:
+            pair_frames.append(second.assign(target=target))
     indices = pd.concat(frames, ignore_index=True)
-    pairs = pd.concat([f.attrs["S2"] for f in frames if "S2" in f.attrs], ignore_index=True) \
-        if settings.get("second_order") else None
+    pairs = pd.concat(pair_frames, ignore_index=True) if pair_frames else None
     runs_per_point = len(design.scenarios) * design.replications
     notes = precision_warnings(indices, settings, runs_per_point)
     label = _label(settings)
@@ -184,7 +189,10 @@ def _outputs(design: Experiment, out: Path, settings: dict, n_points: int) -> di
     return {f"{metric}: {s}": means[s].reindex(range(n_points)).to_numpy() for s in design.scenarios}
 
 
-def _analyse(problem: dict, x: np.ndarray, y: np.ndarray, settings: dict, seed: int) -> pd.DataFrame:
+def _analyse(problem: dict, x: np.ndarray, y: np.ndarray, settings: dict,
+             seed: int) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """One target's indices (a row per parameter) and, with ``second_order``, its S2 table (a row
+    per pair of parameters; else None)."""
     if settings["method"] == "morris":
         from SALib.analyze import morris
 
@@ -199,30 +207,32 @@ def _analyse(problem: dict, x: np.ndarray, y: np.ndarray, settings: dict, seed: 
         columns = ["S1", "S1_conf", "ST", "ST_conf"]
     frame = pd.DataFrame({"parameter": problem["names"],
                           **{c: np.asarray(result[c], dtype=float) for c in columns}})
-    if settings["method"] == "sobol" and settings.get("second_order"):
-        names = problem["names"]
-        s2, s2_conf = np.asarray(result["S2"], float), np.asarray(result["S2_conf"], float)
-        frame.attrs["S2"] = pd.DataFrame(
-            [{"parameter": names[i], "with": names[j], "S2": s2[i, j], "S2_conf": s2_conf[i, j]}
-             for i in range(len(names)) for j in range(i + 1, len(names))])
-    return frame
+    if not (settings["method"] == "sobol" and settings.get("second_order")):
+        return frame, None
+    names = problem["names"]
+    s2, s2_conf = np.asarray(result["S2"], float), np.asarray(result["S2_conf"], float)
+    pairs = pd.DataFrame(
+        [{"parameter": names[i], "with": names[j], "S2": s2[i, j], "S2_conf": s2_conf[i, j]}
+         for i in range(len(names)) for j in range(i + 1, len(names))])
+    return frame, pairs
 
 
 def _pairs_markdown(pairs: pd.DataFrame, top: int = 10) -> str:
-    """Second-order indices: the pairs whose 95% CI stays above 0, else the largest, with a warning."""
-    pairs = pairs.assign(clear=pairs["S2"] - pairs["S2_conf"] > 0)
-    lines = ["## Sobol second-order indices S2 (interaction of two parameters), +- 95% CI half-width",
-             ""]
-    clear = pairs[pairs["clear"]].sort_values("S2", ascending=False)
-    shown = clear if len(clear) else pairs.sort_values("S2", ascending=False).head(top)
-    lines += ["| parameter | with | S2 | S2_conf |", "|---|---|---|---|"]
-    lines += [f"| {r['parameter']} | {r['with']} | {r['S2']:.4g} | {r['S2_conf']:.4g} |"
-              for _, r in shown.iterrows()]
-    lines.append("")
-    lines.append(f"{len(clear)} of {len(pairs)} pairs have a 95% CI above 0."
-                 + ("" if len(clear) else f" WARNING: no interaction can be told from zero at this "
-                    f"sample size; the {len(shown)} largest estimates are shown, not to be read as "
-                    f"effects."))
+    """Second-order indices of each target: the pairs whose 95% CI stays above 0, else the
+    largest, with a warning."""
+    lines = ["## Sobol second-order indices S2 (interaction of two parameters), +- 95% CI half-width"]
+    for target, part in pairs.groupby("target", sort=False):
+        part = part.assign(clear=part["S2"] - part["S2_conf"] > 0)
+        clear = part[part["clear"]].sort_values("S2", ascending=False)
+        shown = clear if len(clear) else part.sort_values("S2", ascending=False).head(top)
+        lines += ["", f"### {target}", "", "| parameter | with | S2 | S2_conf |", "|---|---|---|---|"]
+        lines += [f"| {r['parameter']} | {r['with']} | {r['S2']:.4g} | {r['S2_conf']:.4g} |"
+                  for _, r in shown.iterrows()]
+        lines.append("")
+        lines.append(f"{len(clear)} of {len(part)} pairs have a 95% CI above 0."
+                     + ("" if len(clear) else f" WARNING: no interaction can be told from zero at "
+                        f"this sample size; the {len(shown)} largest estimates are shown, not to be "
+                        f"read as effects."))
     return "\n".join(lines)
 
 

@@ -164,19 +164,32 @@ def test_second_order_sobol_runs_n_times_2k_plus_2_and_reports_every_pair(tmp_pa
             assert f"{n * (2 * 3 + 2):,} runs" in line
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=(
-    "known bug, found by benchmarks/check_experiments_identical.py: with second_order = true and "
-    "more than one target (two scenarios, no difference), each target's indices carry its S2 table "
-    "in DataFrame.attrs and pd.concat fails comparing them; the S2 table also has no target column"))
 def test_second_order_sobol_of_two_scenarios_gives_each_its_pairs(tmp_path):
+    """Two scenarios and no difference: two targets, each with its own S2 table (a ``target``
+    column names it, in the CSV too), the same as each scenario's Sobol run alone (the same seeds
+    in every scenario, so the same outputs); the markdown has a section per target."""
     from coprosim.experiments.sensitivity import run_sensitivity
 
     text = textwrap.dedent(SMALL).replace("samples = 8\n", "samples = 4\nsecond_order = true\n")
     path = tmp_path / "two.toml"
     path.write_text(text.replace("[scenarios.coproduction]\n", "[scenarios.coproduction]\n[scenarios.npm]\n"))
     indices = run_sensitivity(load_experiment(path), out=tmp_path / "out", workers=2, progress=False)
-    assert indices["target"].nunique() == 2
-    assert indices.attrs["S2"].groupby("target").size().tolist() == [1, 1]
+    assert list(dict.fromkeys(indices["target"])) == ["mean_wellbeing: coproduction",
+                                                      "mean_wellbeing: npm"]
+    pairs = indices.attrs["S2"]
+    saved = pd.read_csv(tmp_path / "out" / "indices_mean_wellbeing_S2.csv")
+    pd.testing.assert_frame_equal(saved, pairs, check_exact=False, rtol=1e-12)
+    for scenario in ("coproduction", "npm"):
+        alone = tmp_path / f"{scenario}.toml"
+        alone.write_text(text.replace("[scenarios.coproduction]\n", f"[scenarios.{scenario}]\n"))
+        own = run_sensitivity(load_experiment(alone), out=tmp_path / scenario, workers=2,
+                              progress=False).attrs["S2"]
+        target = f"mean_wellbeing: {scenario}"
+        assert own["target"].eq(target).all() and len(own) == 1
+        pd.testing.assert_frame_equal(pairs[pairs["target"] == target].reset_index(drop=True), own,
+                                      check_exact=True)
+        assert f"### {target}\n\n| parameter | with | S2 | S2_conf |" in indices.attrs["table"]
+    assert pairs["S2"].nunique() == 2  # two scenarios, two estimates: a mix-up would show
 
 
 def test_second_order_must_be_true_or_false(tmp_path):

@@ -148,7 +148,8 @@ def _effects():
 @pytest.mark.parametrize("idea, text", list(_effects()))
 def test_what_a_card_tells_students_to_look_for_is_visible(idea, text):
     """At least 5% the promised way, paired p < 1% (or within the stated share), on seeds
-    201-220, at the card's setup, each run as long as the card says."""
+    201-220, at the card's setup, each run as long as the card says; and, since a class sees one
+    seed, the promised way on at least 9 seeds in 10."""
     from coprosim.dashboards.lesson_check import check_lesson
 
     if idea.key not in _VERDICTS:
@@ -157,3 +158,5 @@ def test_what_a_card_tells_students_to_look_for_is_visible(idea, text):
     verdict = next(v for v in _VERDICTS[idea.key] if v.text == text)
     print(verdict.line())
     assert verdict.visible, verdict.line()
+    if verdict.tolerance is None:
+        assert verdict.agree >= 0.9 * verdict.n, verdict.line()

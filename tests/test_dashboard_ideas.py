@@ -160,3 +160,23 @@ def test_what_a_card_tells_students_to_look_for_is_visible(idea, text):
     assert verdict.visible, verdict.line()
     if verdict.tolerance is None:
         assert verdict.agree >= 0.9 * verdict.n, verdict.line()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("idea", CHECKED, ids=lambda idea: idea.name.split(" (")[0])
+def test_a_card_shows_its_effect_on_the_seed_the_page_starts_with(idea):
+    """The cards set no seed: a class that has not changed it plays the page's first seed, and
+    there each effect goes the promised way (or stays within its share)."""
+    from coprosim.dashboards import reality
+    from coprosim.dashboards.lesson_check import _settings_of
+    from coprosim.dashboards.settings import DEFAULT_SEED
+
+    for effect in idea.effects:
+        check = reality.effect_check(idea, effect, _settings_of(idea), (DEFAULT_SEED,))
+        runs = reality.run_here(check)[DEFAULT_SEED]
+        more = reality.side_value(check.more, runs)
+        less = effect.factor * reality.side_value(check.less, runs)
+        if effect.equal_within is not None:
+            assert abs(more - less) < effect.equal_within * abs(less), (idea.name, effect.text)
+        else:
+            assert more > less, (idea.name, effect.text, more, less)

@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 from coprosim.experiments import analysis, load_experiment
 from coprosim.experiments import report as report_module
-from coprosim.experiments.report_html import convert, markdown_to_html
 from scipy import stats
 
 REPS = 20
@@ -224,21 +223,7 @@ def test_html_is_one_self_contained_file(report):
     assert page.startswith("<!DOCTYPE html>") and "<style>" in page
     assert "<table" in page and page.count("data:image/png;base64,") >= 3
     assert 'src="figures/' not in page and "http" not in page
-
-
-def test_fallback_converter_without_the_markdown_package(report, monkeypatch):
-    import sys
-
-    monkeypatch.setitem(sys.modules, "markdown", None)  # import markdown -> ImportError
-    page = markdown_to_html(report["text"], report["out"])
-    assert "<h2>Brief</h2>" in page and "<th>metric</th>" in page
-    assert page.count("data:image/png;base64,") >= 3 and 'src="figures/' not in page
-    assert "<strong>public_value</strong>" in page and "<code>npm</code>" in page
-    small = convert("# T\n\n- a **b**\n  - c\n\n| x | y |\n|---|---|\n| 1 | `2` |\n\ntext *it*")
-    assert small == ("<h1>T</h1>\n<ul>\n<li>a <strong>b</strong><ul><li>c</li></ul></li>\n</ul>\n"
-                     "<table>\n<thead><tr><th>x</th><th>y</th></tr></thead>\n<tbody>\n"
-                     "<tr><td>1</td><td><code>2</code></td></tr>\n</tbody>\n</table>\n"
-                     "<p>text <em>it</em></p>")
+    assert "<h2>Brief</h2>" in page and "<th>metric</th>" in page and "<code>npm</code>" in page
 
 
 # --- sweeps: inert combinations and the along-the-sweep view -----------------------------------------

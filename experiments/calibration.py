@@ -75,7 +75,7 @@ from coprosim.model import METRICS, PRESETS, Params
 
 from coprosim._extras import require
 
-from . import schema
+from . import schema, storage
 from .runner import Calls, make_pool, warn_small_populations
 from .schema import ExperimentError, typed
 
@@ -146,10 +146,6 @@ class Target:
     change: str = "relative"
     note: str = ""
     direction: str | None = None  # "above"/"below": a direction-only target (DIRECTIONS)
-
-    @property
-    def key(self) -> str:
-        return self.name
 
     def miss(self, simulated: float) -> float:
         """How far a simulated value misses the target, in tolerances (signed for a number; 0 on the
@@ -734,9 +730,7 @@ def _write_meta(path: Path, calibration: Calibration, fingerprint: str, particle
                 generations: int) -> None:
     meta = {"name": calibration.name, "targets_file": calibration.path, "fingerprint": fingerprint,
             "particles": particles, "generations": generations, "seed": calibration.seed}
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(meta, indent=2) + "\n")
-    temporary.replace(path)
+    storage.write_atomic(path, json.dumps(meta, indent=2) + "\n")
 
 
 def posterior(db: Path) -> tuple[Any, np.ndarray, int]:
@@ -827,9 +821,7 @@ def write_report(calibration: Calibration, out: Path, executor, say) -> dict[str
         ess.append(float(w.sum() ** 2 / (w ** 2).sum()))  # effective sample size (Kish)
     text = _report_text(calibration, table, fit, populations, t_last, figures, ess)
     path = out / "report.md"
-    temporary = path.with_name(".report.md.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
+    storage.write_atomic(path, text)
     return {"posterior": table, "fit": fit, "report": path, "predictive": predictive}
 
 

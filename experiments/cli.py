@@ -55,7 +55,7 @@ def add_commands(subparsers) -> None:
                     "paired seeds; PRIM boxes with coprosim[ema]); writes results/<experiment>/map.md")
     map_.add_argument("file", help="experiment TOML file with a [map] table, or the name of a "
                                    "shipped one (regimes_map)")
-    map_.add_argument("--points", type=_count("--points"), default=None,
+    map_.add_argument("--points", type=_count(), default=None,
                       help="Latin hypercube points (default: the file's map.samples; part of the "
                            "results' identity)")
     _add_run_options(map_)
@@ -64,13 +64,13 @@ def add_commands(subparsers) -> None:
     decompose = subparsers.add_parser(
         "decompose", help="each rule pair's share of the gap between co-production and NPM "
                           "(writes results/rule_decomposition/shares.md)")
-    decompose.add_argument("--replications", type=_count("--replications"), default=10,
+    decompose.add_argument("--replications", type=_count(), default=10,
                            help="paired seeds per scenario (default 10)")
-    decompose.add_argument("--citizens", type=_count("--citizens", 200_000), default=1000,
+    decompose.add_argument("--citizens", type=_count(200_000), default=1000,
                            help="citizens per run (default 1000)")
-    decompose.add_argument("--steps", type=_count("--steps"), default=200,
+    decompose.add_argument("--steps", type=_count(), default=200,
                            help="weeks per run (default 200)")
-    decompose.add_argument("--workers", type=_count("--workers"), default=None,
+    decompose.add_argument("--workers", type=_count(), default=None,
                            help="local worker processes (default: all cores)")
     decompose.add_argument("--out", default="results/rule_decomposition",
                            help="results folder (default results/rule_decomposition)")
@@ -80,11 +80,11 @@ def add_commands(subparsers) -> None:
         "calibrate", help="fit the free parameters to the literature's anchors (ABC-SMC, pyabc; "
                           "resumable) and write results/calibration/<name>/report.md")
     calibrate.add_argument("file", help="targets TOML file, or calibration_targets (shipped)")
-    calibrate.add_argument("--populations", type=_count("--populations", 100), default=None,
+    calibrate.add_argument("--populations", type=_count(100), default=None,
                            help="ABC-SMC generations in all (default: the file's)")
-    calibrate.add_argument("--particles", type=_count("--particles"), default=None,
+    calibrate.add_argument("--particles", type=_count(), default=None,
                            help="accepted particles per generation (default: the file's)")
-    calibrate.add_argument("--workers", type=_count("--workers"), default=None,
+    calibrate.add_argument("--workers", type=_count(), default=None,
                            help="local worker processes (default: all cores)")
     calibrate.add_argument("--out", default=None,
                            help="results folder (default results/calibration/<name>)")
@@ -96,13 +96,13 @@ def add_commands(subparsers) -> None:
 
 
 def _add_run_options(parser) -> None:
-    parser.add_argument("--workers", type=_count("--workers"), default=None,
+    parser.add_argument("--workers", type=_count(), default=None,
                         help="local worker processes (default: all cores)")
     parser.add_argument("--out", default=None, help="results folder (default results/<experiment>)")
-    parser.add_argument("--replications", type=_count("--replications"), default=None,
+    parser.add_argument("--replications", type=_count(), default=None,
                         help="override the file's replications; more than the results on disk "
                              "runs only the new seeds (the others are kept, still paired)")
-    parser.add_argument("--steps", type=_count("--steps"), default=None,
+    parser.add_argument("--steps", type=_count(), default=None,
                         help="override the file's steps (part of the results' identity)")
     parser.add_argument("--resume", action="store_true",
                         help="continue the results in the folder (what a rerun does anyway; "
@@ -112,18 +112,18 @@ def _add_run_options(parser) -> None:
     parser.add_argument("--dask", metavar="ADDRESS", default=None,
                         help="run on a dask.distributed scheduler, or local:N for a LocalCluster "
                              "(needs coprosim[dask])")
-    parser.add_argument("--dask-wait", metavar="SECONDS", type=_seconds("--dask-wait"),
+    parser.add_argument("--dask-wait", metavar="SECONDS", type=_seconds(),
                         default=None, help="how long to wait for Dask workers before giving up "
                                            "(default 60)")
     parser.add_argument("--progress", action="store_true", default=None,
                         help="show the progress bar even when stderr is not a terminal")
 
 
-def _count(name: str, hi: int = 100_000):
+def _count(hi: int = 100_000):
     return _in_range(int, "an integer", hi)
 
 
-def _seconds(name: str, hi: float = 86_400.0):
+def _seconds(hi: float = 86_400.0):
     return _in_range(float, "a number of seconds", hi)
 
 

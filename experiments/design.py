@@ -162,6 +162,11 @@ class Experiment:
                 for scenario in self.scenarios
                 if (scenario, point) not in skip]
 
+    def population_sizes(self) -> list[int]:
+        """Every number of citizens the experiment runs (scenarios and sweep points)."""
+        return sorted({self.params_for(s, p).n_citizens for s in self.scenarios
+                       for p in range(len(self.points))})
+
     def resolved(self) -> dict[str, dict[str, Any]]:
         """Resolved parameters of each scenario (at the first sweep point)."""
         return {name: self.params_for(name, 0).as_dict() for name in self.scenarios}

@@ -21,7 +21,7 @@ MAX_BARS = 12     # conditions in the ledger figure
 MAX_PANELS = 9    # panels of a sweep figure
 
 
-def draw_figures(a: Analysis) -> dict[str, str]:
+def draw_figures(a: Analysis) -> dict[str, Path]:
     """Matplotlib (Agg) PNGs under figures/, each written atomically."""
     plt = FigureMaker()
     folder = a.out / "figures"
@@ -30,21 +30,21 @@ def draw_figures(a: Analysis) -> dict[str, str]:
     written = {}
     shown = [m for m in a.headline_metrics if m in a.experiment.metrics]
     if len(a.conditions) <= MAX_LINES:
-        written["timeseries"] = _save(plt, _plot_over_time(plt, a.over_time, shown, a.conditions,
-                                                           colours), folder / "timeseries.png")
+        written["timeseries"] = save_png(_plot_over_time(plt, a.over_time, shown, a.conditions,
+                                                         colours), folder / "timeseries.png")
     if len(a.scenarios) > 1 and len(a.conditions) <= MAX_BARS:
         figure = _plot_differences(plt, a, colours)
         if figure is not None:
-            written["differences"] = _save(plt, figure, folder / "differences.png")
+            written["differences"] = save_png(figure, folder / "differences.png")
     if a.ledger and len(a.conditions) <= MAX_BARS:
-        written["ledger"] = _save(plt, _plot_ledger(plt, a), folder / "ledger.png")
+        written["ledger"] = save_png(_plot_ledger(plt, a), folder / "ledger.png")
     if a.quintiles is not None and len(a.conditions) <= MAX_LINES:
-        written["quintiles"] = _save(plt, _plot_quintiles(plt, a.quintiles, a.conditions, colours),
-                                     folder / "wellbeing_by_quintile.png")
+        written["quintiles"] = save_png(_plot_quintiles(plt, a.quintiles, a.conditions, colours),
+                                        folder / "wellbeing_by_quintile.png")
     if a.is_sweep:
         for metric in a.headline_metrics:
-            written[f"sweep_{metric}"] = _save(plt, _plot_sweep(plt, a, metric),
-                                               folder / f"sweep_{metric}.png")
+            written[f"sweep_{metric}"] = save_png(_plot_sweep(plt, a, metric),
+                                                  folder / f"sweep_{metric}.png")
     return written
 
 
@@ -55,10 +55,6 @@ def save_png(figure, path: Path, tight: bool = True) -> Path:
     figure.clear()
     temporary.replace(path)
     return path
-
-
-def _save(plt, figure, path: Path) -> str:
-    return str(save_png(figure, path))
 
 
 def _plot_over_time(plt, over_time, metrics, conditions, colours):

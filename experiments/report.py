@@ -11,7 +11,7 @@ import pandas as pd
 from coprosim.model import LEDGER, Params
 
 from . import storage
-from .design import Experiment, end_window, load_experiment
+from .design import Experiment, ExperimentError, end_window, load_experiment
 from .figures import draw_figures
 from .statistics import (
     DIFFERENCE_METRICS,
@@ -43,7 +43,6 @@ from .tables import (
     plain_metric,
     plain_scenario,
     point_label,
-    raise_no_results,
     row_label,
     short,
     signed,
@@ -110,7 +109,7 @@ def compare_results(experiment: Experiment, out: str | Path) -> pd.DataFrame:
     metrics = list(experiment.metrics)
     frame = load_metrics(experiment, out)
     if frame.empty:
-        raise_no_results(out)
+        raise ExperimentError(f"{out}: no finished runs to compare (see {out}/failures/)")
     ends = end_values(frame, metrics, experiment.steps, experiment.analysis["end_share"])
     derived = add_derived(ends)
     analysed = metrics + derived
@@ -149,7 +148,7 @@ class Analysis:
         self.baseline = experiment.analysis["baseline"]
         self.conditions = list(dict.fromkeys(table["condition"]))
         self.scenarios = [s for s in experiment.scenarios if s in set(table["scenario"])]
-        self.figures: dict[str, str] = {}
+        self.figures: dict[str, Path] = {}
         self.standardised = pd.DataFrame()
 
     @property
@@ -206,12 +205,6 @@ def _report(a: Analysis) -> str:
 
 
 FREE = "free"  # Params.spec(name)["source"] of a parameter no study gives a value for
-
-
-def population_sizes(experiment: Experiment) -> list[int]:
-    """Every number of citizens the experiment runs (scenarios and sweep points)."""
-    return sorted({experiment.params_for(s, p).n_citizens for s in experiment.scenarios
-                   for p in range(len(experiment.points))})
 
 
 def _brief(a: Analysis) -> list[str]:
@@ -355,7 +348,7 @@ def _caveats(a: Analysis) -> list[str]:
     """What the numbers do not cover: the reader's second screen."""
     from coprosim.model import Params
 
-    sizes = population_sizes(a.experiment)
+    sizes = a.experiment.population_sizes()
     names = Params.field_names()
     free = sum(Params.spec(n).get("source") == FREE for n in names)
     people = ", ".join(str(n) for n in sizes)
@@ -603,7 +596,7 @@ def _axis_cell(result: dict | None, metric: str) -> str:
 def _design(a: Analysis) -> list[str]:
     experiment = a.experiment
     manifest = storage.read_manifest(a.out) or {}
-    n_citizens = population_sizes(experiment)
+    n_citizens = experiment.population_sizes()
     lines = [
         "", "## Design", "",
         f"- Experiment file: `{experiment.path}`; results: `{a.out}/` (Parquet part files of many "

@@ -638,9 +638,7 @@ def run_experiment(experiment: Experiment, out: str | Path | None = None, worker
             executor = None
         if todo:
             executor = executor or make_pool(workers, dask, dask_wait)
-            warn_small_populations(experiment.params_for(s, p).n_citizens
-                                   for s in experiment.scenarios
-                                   for p in range(len(experiment.points)))
+            warn_small_populations(experiment.population_sizes())
             manifest["executor"] = (f"dask {dask} ({executor.workers} threads)" if dask
                                     else f"{executor.workers} local processes")
             storage.write_manifest(out, manifest)

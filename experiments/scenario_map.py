@@ -68,6 +68,8 @@ from .figures import save_png
 from .schema import ExperimentError, fraction, integer, parameter_names, parameter_ranges
 from .schema import only as _only
 from .schema import table as _section
+from .statistics import end_table
+from .tables import fmt
 
 KEYS = ("regimes", "samples", "parameters", "groups", "exclude", "ranges", "metrics",
         "main_metrics", "focus", "min_coverage", "mass_min", "prim_dims")
@@ -91,12 +93,9 @@ def map_settings(experiment: Experiment, samples: int | None = None) -> dict[str
             or not all(isinstance(r, str) and r in scenarios for r in regimes)):
         raise ExperimentError(f"{where}: map.regimes: must list at least two different scenarios "
                               f"of the file ({', '.join(scenarios)}), got {regimes!r}")
-    if samples is None:
-        samples = table.get("samples", 100)
-        key = "map.samples"
-    else:
-        key = "--points"
-    samples = integer(where, key, samples, 2, 100_000)
+    key = "map.samples" if samples is None else "--points"
+    samples = integer(where, key, table.get("samples", 100) if samples is None else samples,
+                      2, 100_000)
     names = parameter_names(where, "map.exclude", table.get("exclude", []))
     differing = _differing(experiment, regimes)
     fixed = _fixed(experiment, regimes)
@@ -320,20 +319,6 @@ def small_sample_warning(points: int, uncertainties: int) -> str | None:
             "or fewer parameters in map.parameters")
 
 
-def end_table(design: Experiment, out: Path, metrics: list[str]) -> pd.DataFrame:
-    """Each finished run's end value (mean over the last ``end_share`` of steps) of each metric."""
-    from .statistics import end_values
-
-    columns = ["scenario", "point", "replication", "seed", "step", *metrics]
-    frame = storage.load_results(out, "metrics", columns=columns,
-                                 scenarios=list(design.scenarios))
-    if frame.empty:
-        return pd.DataFrame(columns=["scenario", "point", "replication", *metrics])
-    frame["condition"] = frame["scenario"]
-    ends = end_values(frame, metrics, design.steps, design.analysis["end_share"])
-    return ends[["scenario", "point", "replication", *metrics]]
-
-
 # --- who leads where -------------------------------------------------------------------------------
 def lead_table(ends: pd.DataFrame, regimes: list[str], metrics: list[str]) -> pd.DataFrame:
     """Who leads at each point on each metric.
@@ -530,12 +515,8 @@ def _with_ci(stats: dict) -> dict:
 def _limit_words(limit: dict) -> str:
     name, low, high = limit["parameter"], limit["low"], limit["high"]
     if low is not None and high is not None:
-        return f"{_g(low)} < {name} < {_g(high)}"
-    return f"{name} > {_g(low)}" if low is not None else f"{name} < {_g(high)}"
-
-
-def _g(value: float) -> str:
-    return f"{value:.3g}"
+        return f"{fmt(low)} < {name} < {fmt(high)}"
+    return f"{name} > {fmt(low)}" if low is not None else f"{name} < {fmt(high)}"
 
 
 def _sentence(focus: str, metric: str, case: str, box: dict, base: float) -> str:
@@ -725,8 +706,8 @@ def _report(result: MapResult, design: Experiment, ranking: pd.DataFrame, rankin
             if len(limits):
                 lines += ["", "| case | parameter | low | high | quasi-p |", "|---|---|---|---|---|"]
                 for _, row in limits.iterrows():
-                    low = "" if pd.isna(row["low"]) else _g(row["low"])
-                    high = "" if pd.isna(row["high"]) else _g(row["high"])
+                    low = "" if pd.isna(row["low"]) else fmt(row["low"])
+                    high = "" if pd.isna(row["high"]) else fmt(row["high"])
                     lines.append(f"| {row['case']} | {row['parameter']} | {low} | {high} | "
                                  f"{row['qp']:.2g} |")
             lines.append("")

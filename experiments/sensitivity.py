@@ -168,18 +168,14 @@ def _design_experiment(experiment: Experiment, settings: dict, x: np.ndarray) ->
 
 def _outputs(design: Experiment, out: Path, settings: dict, n_points: int) -> dict[str, np.ndarray]:
     """Y per target: each point's end value averaged over replications (or the paired difference)."""
-    from .statistics import end_values
+    from .statistics import end_table
 
     metric = settings["metric"]
-    frame = storage.load_results(out, "metrics",
-                                 columns=["scenario", "point", "replication", "seed", "step", metric])
+    ends = end_table(design, out, [metric])
     expected = len(design.scenarios) * n_points * design.replications
-    runs_found = frame[["scenario", "point", "replication"]].drop_duplicates().shape[0] if len(frame) else 0
-    if runs_found < expected:
-        raise ExperimentError(f"{out}: {expected - runs_found} of {expected} runs missing or failed "
+    if len(ends) < expected:
+        raise ExperimentError(f"{out}: {expected - len(ends)} of {expected} runs missing or failed "
                               f"(see {out}/failures/); rerun the same command to retry them")
-    frame["condition"] = frame["scenario"]
-    ends = end_values(frame, [metric], design.steps, design.analysis["end_share"])
     wide = ends.pivot_table(index=["point", "replication"], columns="scenario", values=metric)
     if settings["difference"]:
         a, b = settings["difference"]

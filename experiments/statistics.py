@@ -143,6 +143,21 @@ def end_values(frame: pd.DataFrame, metrics: list[str], steps: int, end_share: f
     return window.groupby(RUN_KEYS, sort=True, observed=True)[metrics].mean().reset_index()
 
 
+def end_table(design: Experiment, out, metrics: list[str]) -> pd.DataFrame:
+    """Each finished run in ``out`` with its end value of each metric (``end_values``): one row
+    per run, ``scenario``, ``point``, ``replication`` and the metrics."""
+    from . import storage
+
+    columns = ["scenario", "point", "replication", "seed", "step", *metrics]
+    frame = storage.load_results(out, "metrics", columns=columns,
+                                 scenarios=list(design.scenarios))
+    if frame.empty:
+        return pd.DataFrame(columns=["scenario", "point", "replication", *metrics])
+    frame["condition"] = frame["scenario"]
+    ends = end_values(frame, metrics, design.steps, design.analysis["end_share"])
+    return ends[["scenario", "point", "replication", *metrics]]
+
+
 def add_derived(ends: pd.DataFrame) -> list[str]:
     """Add the derived metrics the stored columns allow (cost per need met); their names."""
     added = []

@@ -211,9 +211,6 @@ class PartWriter:
         self._oldest: float | None = None
         self._number = next_part_number(self.out)
 
-    def __len__(self) -> int:
-        return len(self._buffer)
-
     def add(self, run_id: str, metrics: pd.DataFrame, agents: pd.DataFrame | None,
             run: dict[str, Any]) -> None:
         """Keep one finished run: its metrics, sampled agents (or None) and its runs-table row."""
@@ -377,8 +374,7 @@ def run_inputs(out: Path, manifest: dict[str, Any]) -> pd.DataFrame:
         columns["steps"] = table["steps"].astype("int64")
         columns.update({name: table[name] if name in table else pd.Series([None] * len(table))
                         for name in PROVENANCE})
-        frame = pd.DataFrame(columns)
-        frames.append(frame)
+        frames.append(pd.DataFrame(columns))
     older = [path for path in complete_files(out, "metrics") if not is_part(path)]
     if older:
         frames.append(pd.DataFrame([_run_row(path, manifest) for path in older]))

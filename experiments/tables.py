@@ -14,12 +14,6 @@ from .design import Experiment
 from .statistics import bounded_mean_ci, info
 
 
-def raise_no_results(out: Path):
-    from .design import ExperimentError
-
-    raise ExperimentError(f"{out}: no finished runs to compare (see {out}/failures/)")
-
-
 def _conditions(frame: pd.DataFrame, experiment: Experiment) -> pd.Series:
     """Scenario names, or scenario at a sweep point when the experiment has a sweep."""
     if not experiment.axes:

@@ -32,6 +32,9 @@ otherwise. Takes about four minutes on two cores (two with ``--reuse-baseline``)
 Checked against d6d8cab (before issue 16's consolidation): identical, except the intervals from
 SciPy since then, which moved within 1e-7 relative (the map's Wilson intervals used z rounded to
 1.959964; t intervals by float rounding), with every report and printed line unchanged.
+A baseline older than df09898 (Sobol S2 per target) differs in three files of ``sobol``, as that
+commit meant: ``indices_*_S2.csv`` gained a ``target`` column, and the S2 section of the markdown
+(and of the printed table) a ``### <target>`` heading.
 """
 
 from __future__ import annotations

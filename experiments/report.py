@@ -376,9 +376,9 @@ def _caveats(a: Analysis) -> list[str]:
 
 def small_population(sizes: list[int]) -> str:
     """The model's own warning for the smallest population, as the end of a caveat (or '.')."""
-    from coprosim import model
+    from coprosim.model import small_population_message
 
-    message = getattr(model, "small_population_message", lambda n: None)(min(sizes))
+    message = small_population_message(min(sizes))
     return f". **Small population**: {message}." if message else "."
 
 

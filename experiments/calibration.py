@@ -831,7 +831,14 @@ def _f(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _spread(row, kind: str) -> str:
+    """``mean [5%, 95%]`` of one kind of run (defaults, posterior, proposed) in a fit row."""
+    return f"{_f(row[f'{kind}_mean'])} [{_f(row[f'{kind}_low'])}, {_f(row[f'{kind}_high'])}]"
+
+
 def _report_text(calibration, table, fit, populations, t_last, figures, ess) -> str:
+    from .tables import markdown_table
+
     lines = [f"# Calibration: {calibration.name}", ""]
     if calibration.description:
         lines += [calibration.description, ""]
@@ -843,13 +850,10 @@ def _report_text(calibration, table, fit, populations, t_last, figures, ess) -> 
         f"{calibration.warm_up}. Distance: root mean square of (simulated − target) / tolerance. "
         f"Targets file: `{calibration.path}`; seed {calibration.seed}.", "",
         "## Generations", "",
-        "| generation | threshold | draws | accepted | effective sample size |", "|---|---|---|---|---|"]
-    for _, row in populations.iterrows():
-        if row["t"] < 0:
-            continue
-        t = int(row["t"])
-        lines.append(f"| {t + 1} | {_f(float(row['epsilon']))} | {int(row['samples'])} | "
-                     f"{int(row['particles'])} | {ess[t]:.1f} |")
+        *markdown_table(["generation", "threshold", "draws", "accepted", "effective sample size"],
+                        [[int(r["t"]) + 1, _f(float(r["epsilon"])), int(r["samples"]),
+                          int(r["particles"]), f"{ess[int(r['t'])]:.1f}"]
+                         for _, r in populations.iterrows() if r["t"] >= 0])]
     lines += ["", f"Posterior: generation {t_last + 1}."]
     n = int(populations.loc[populations["t"] == t_last, "particles"].iloc[0])
     if ess[t_last] < 0.2 * n:
@@ -864,20 +868,18 @@ def _report_text(calibration, table, fit, populations, t_last, figures, ess) -> 
               "seed (posterior predictive). A target fits when the posterior predictive mean lies "
               "within its tolerance, or, for a direction-only target (the source gives a sign, no "
               "number), on the side of its bound the source gives.", "",
-              "| target | literature | defaults | fitted model | fits | source |", "|---|---|---|---|---|---|"]
-    for _, r in fit.iterrows():
-        lines.append(f"| {r['target']} | {r['literature']} | "
-                     f"{_f(r['defaults_mean'])} [{_f(r['defaults_low'])}, {_f(r['defaults_high'])}] | "
-                     f"{_f(r['posterior_mean'])} [{_f(r['posterior_low'])}, {_f(r['posterior_high'])}] | "
-                     f"{'yes' if r['fits'] else '**no**'} | {r['source']} |")
-    lines += ["", f"![targets]({Path(figures['fit']).name})", "",
+              *markdown_table(["target", "literature", "defaults", "fitted model", "fits", "source"],
+                              [[r["target"], r["literature"], _spread(r, "defaults"),
+                                _spread(r, "posterior"), "yes" if r["fits"] else "**no**",
+                                r["source"]] for _, r in fit.iterrows()]),
+              "", f"![targets]({Path(figures['fit']).name})", "",
               "## Posterior of each free parameter", "",
-              "| parameter | default | prior | posterior median | 90% interval | interval / prior |",
-              "|---|---|---|---|---|---|"]
-    for _, r in table.iterrows():
-        lines.append(f"| `{r['parameter']}` | {_f(r['default'])} | [{_f(r['prior_low'])}, "
-                     f"{_f(r['prior_high'])}] | {_f(r['median'])} | [{_f(r['low_5'])}, "
-                     f"{_f(r['high_95'])}] | {r['interval_share_of_prior']:.0%} |")
+              *markdown_table(["parameter", "default", "prior", "posterior median", "90% interval",
+                               "interval / prior"],
+                              [[f"`{r['parameter']}`", _f(r["default"]),
+                                f"[{_f(r['prior_low'])}, {_f(r['prior_high'])}]", _f(r["median"]),
+                                f"[{_f(r['low_5'])}, {_f(r['high_95'])}]",
+                                f"{r['interval_share_of_prior']:.0%}"] for _, r in table.iterrows()])]
     lines += ["", f"![posterior]({Path(figures['posterior']).name})", "", "## Did not fit", ""]
     misfits = fit[~fit["fits"]]
     if misfits.empty:
@@ -892,17 +894,15 @@ def _report_text(calibration, table, fit, populations, t_last, figures, ess) -> 
               "where the targets the parameter moves fit, and where the 90% interval is clearly "
               "narrower than the prior (the data inform it). The medians of the margins are not "
               "a particle of the posterior, so they are run as a point too (below).", "",
-              "| parameter | default | proposed |", "|---|---|---|"]
-    for _, r in table.iterrows():
-        lines.append(f"| `{r['parameter']}` | {_f(r['default'])} | {_f(r['proposed'])} |")
-    lines += ["", f"The proposed defaults as one point, against the defaults ({calibration.default_seeds}"
+              *markdown_table(["parameter", "default", "proposed"],
+                              [[f"`{r['parameter']}`", _f(r["default"]), _f(r["proposed"])]
+                               for _, r in table.iterrows()]),
+              "", f"The proposed defaults as one point, against the defaults ({calibration.default_seeds}"
               " runs each, the same seeds): mean and 90% interval.", "",
-              "| target | literature | defaults | proposed | fits at proposed |", "|---|---|---|---|---|"]
-    for _, r in fit.iterrows():
-        lines.append(f"| {r['target']} | {r['literature']} | "
-                     f"{_f(r['defaults_mean'])} | {_f(r['proposed_mean'])} "
-                     f"[{_f(r['proposed_low'])}, {_f(r['proposed_high'])}] | "
-                     f"{'yes' if r['fit_at_proposed'] else '**no**'} |")
+              *markdown_table(["target", "literature", "defaults", "proposed", "fits at proposed"],
+                              [[r["target"], r["literature"], _f(r["defaults_mean"]),
+                                _spread(r, "proposed"), "yes" if r["fit_at_proposed"] else "**no**"]
+                               for _, r in fit.iterrows()])]
     lines.append("")
     lines.append(f"Targets that fit: {int(fit['fit_at_defaults'].sum())} of {len(fit)} at the "
                  f"defaults, {int(fit['fits'].sum())} for the fitted model (posterior predictive), "

@@ -39,6 +39,7 @@ from .tables import (
     fmt,
     interval,
     load_metrics,
+    markdown_table,
     pct,
     plain_metric,
     plain_scenario,
@@ -559,9 +560,8 @@ def sweep_summary(a: Analysis) -> list[str]:
             lines += ["(No grid axis: see the figures below, each point against each "
                       "sampled parameter.)", ""]
             continue
-        lines += ["| metric | best at | " + " | ".join(f"{ax}: first → last" for ax in axes) + " |",
-                  "|---|---|" + "---|" * len(axes)]
         rows = a.table[a.table["scenario"] == scenario]
+        table = []
         for metric in a.headline_metrics:
             mine = rows[rows["metric"] == metric]
             better = info(metric).better or 1
@@ -571,8 +571,9 @@ def sweep_summary(a: Analysis) -> list[str]:
             for ax in axes:
                 result = along_axis(a.ends, experiment, scenario, metric, ax)
                 cells.append(_axis_cell(result, metric))
-            lines.append(f"| {row_label(metric)} | " + " | ".join(cells) + " |")
-        lines.append("")
+            table.append([row_label(metric), *cells])
+        lines += [*markdown_table(["metric", "best at", *(f"{ax}: first → last" for ax in axes)],
+                                  table), ""]
     return lines
 
 
@@ -717,14 +718,12 @@ def _ledger_section(a: Analysis) -> list[str]:
         index="metric", columns="condition", values="mean", observed=True, sort=False)
     conditions = [c for c in a.conditions if c in means.columns]
     if len(conditions) <= 8:
+        rows = [[m.removeprefix("hours_").replace("_", " "),
+                 *(fmt(means.loc[m, c]) for c in conditions)] for m in a.ledger]
+        rows.append(["**total (= cost)**",
+                     *(fmt(means.loc[a.ledger, c].sum()) for c in conditions)])
         lines += ["Staff hours per citizen per week, mean of the end values:", "",
-                  "| activity | " + " | ".join(f"`{c}`" for c in conditions) + " |",
-                  "|---|" + "---|" * len(conditions)]
-        for metric in a.ledger:
-            lines.append(f"| {metric.removeprefix('hours_').replace('_', ' ')} | "
-                         + " | ".join(fmt(means.loc[metric, c]) for c in conditions) + " |")
-        lines.append("| **total (= cost)** | " + " | ".join(
-            fmt(means.loc[a.ledger, c].sum()) for c in conditions) + " |")
+                  *markdown_table(["activity", *(f"`{c}`" for c in conditions)], rows)]
     beside = [m for m in ("public_value", "cost", "cost_per_need_met", "social_cost",
                           "value_per_cost") if m in a.metrics]
     if beside and len(a.conditions) <= 8:
@@ -754,12 +753,9 @@ def _interval_table(rows: pd.DataFrame, conditions: list[str], columns: list, he
                     ) -> list[str]:
     """A markdown table of mean [95% CI]: one row per condition, one column per ``columns``
     value (``rows`` indexed by condition and that value)."""
-    lines = ["| condition | " + " | ".join(heads) + " |", "|---|" + "---|" * len(heads)]
-    for c in conditions:
-        cells = [interval(*rows.loc[(c, k), ["mean", "ci_low", "ci_high"]])
-                 if (c, k) in rows.index else "" for k in columns]
-        lines.append(f"| `{c}` | " + " | ".join(cells) + " |")
-    return lines
+    return markdown_table(["condition", *heads], [
+        [f"`{c}`", *(interval(*rows.loc[(c, k), ["mean", "ci_low", "ci_high"]])
+                     if (c, k) in rows.index else "" for k in columns)] for c in conditions])
 
 
 def _quintile_section(a: Analysis) -> list[str]:

@@ -69,7 +69,7 @@ from .schema import ExperimentError, fraction, integer, parameter_names, paramet
 from .schema import only as _only
 from .schema import table as _section
 from .statistics import end_table
-from .tables import fmt
+from .tables import fmt, markdown_table
 
 KEYS = ("regimes", "samples", "parameters", "groups", "exclude", "ranges", "metrics",
         "main_metrics", "focus", "min_coverage", "mass_min", "prim_dims")
@@ -641,18 +641,18 @@ def _write(result: MapResult, design: Experiment, x: pd.DataFrame, leads: pd.Dat
 
 def shares_table(shares: pd.DataFrame, regimes: list[str]) -> str:
     """Markdown: per metric, each regime's share of points where it leads (95% CI) and clearly."""
-    head = "| metric | " + " | ".join(f"{r} leads (95% CI) | clearly" for r in regimes) + " | ties |"
-    lines = [head, "|---|" + "---|---|" * len(regimes) + "---|"]
+    rows = []
     for metric, part in shares.groupby("metric", sort=False):
         part = part.set_index("regime")
         cells = []
         for regime in regimes:
             row = part.loc[regime]
-            cells.append(f"{row['share']:.0%} ({row['ci_low']:.0%}-{row['ci_high']:.0%}) | "
-                         f"{row['clear_share']:.0%}")
+            cells += [f"{row['share']:.0%} ({row['ci_low']:.0%}-{row['ci_high']:.0%})",
+                      f"{row['clear_share']:.0%}"]
         ties = part.loc["tie", "share"] if "tie" in part.index else 0.0
-        lines.append(f"| {_label(metric)} | " + " | ".join(cells) + f" | {ties:.0%} |")
-    return "\n".join(lines)
+        rows.append([_label(metric), *cells, f"{ties:.0%}"])
+    head = ["metric", *(h for r in regimes for h in (f"{r} leads (95% CI)", "clearly")), "ties"]
+    return "\n".join(markdown_table(head, rows))
 
 
 def _report(result: MapResult, design: Experiment, ranking: pd.DataFrame, ranking_kind: str,
@@ -704,12 +704,11 @@ def _report(result: MapResult, design: Experiment, ranking: pd.DataFrame, rankin
                 lines.append(f"- {box['sentence']}")
             limits = part[part["parameter"] != ""]
             if len(limits):
-                lines += ["", "| case | parameter | low | high | quasi-p |", "|---|---|---|---|---|"]
-                for _, row in limits.iterrows():
-                    low = "" if pd.isna(row["low"]) else fmt(row["low"])
-                    high = "" if pd.isna(row["high"]) else fmt(row["high"])
-                    lines.append(f"| {row['case']} | {row['parameter']} | {low} | {high} | "
-                                 f"{row['qp']:.2g} |")
+                lines += ["", *markdown_table(
+                    ["case", "parameter", "low", "high", "quasi-p"],
+                    [[row["case"], row["parameter"], "" if pd.isna(row["low"]) else fmt(row["low"]),
+                      "" if pd.isna(row["high"]) else fmt(row["high"]), f"{row['qp']:.2g}"]
+                     for _, row in limits.iterrows()])]
             lines.append("")
     lines += ["## Which uncertainties decide the winner", "",
               f"Top five per metric by {ranking_kind}"
@@ -719,13 +718,13 @@ def _report(result: MapResult, design: Experiment, ranking: pd.DataFrame, rankin
                  if result.features is not None else "."), ""]
     if result.features is None and result.missing_extra:
         lines += [f"Feature scoring not computed: {result.missing_extra}.", ""]
-    lines += ["| metric | 1 | 2 | 3 | 4 | 5 |", "|---|---|---|---|---|---|"]
+    rows = []
     for metric in settings["metrics"]:
         top = ranking[ranking["metric"] == metric].head(5)
         if len(top):
             cells = [f"{r['parameter']} {r['score']:.2f}" for _, r in top.iterrows()]
-            lines.append(f"| {metric} | " + " | ".join(cells + [""] * (5 - len(cells))) + " |")
-    lines.append("")
+            rows.append([metric, *cells, *[""] * (5 - len(cells))])
+    lines += [*markdown_table(["metric", "1", "2", "3", "4", "5"], rows), ""]
     left = {k: v for k, v in settings["left_out"].items() if v}
     if left:
         lines += ["Not sampled: " + "; ".join(f"{k}: {', '.join(v)}" for k, v in left.items()) + ".", ""]

@@ -45,6 +45,7 @@ from .design import Experiment, check_points
 from .runner import run_experiment
 from .schema import ExperimentError, boolean, integer, only, parameter_ranges, typed
 from .schema import table as table_
+from .tables import markdown_table
 
 KEYS = ("method", "metric", "difference", "trajectories", "levels", "samples", "second_order",
         "ranges")
@@ -221,10 +222,10 @@ def _pairs_markdown(pairs: pd.DataFrame, top: int = 10) -> str:
         part = part.assign(clear=part["S2"] - part["S2_conf"] > 0)
         clear = part[part["clear"]].sort_values("S2", ascending=False)
         shown = clear if len(clear) else part.sort_values("S2", ascending=False).head(top)
-        lines += ["", f"### {target}", "", "| parameter | with | S2 | S2_conf |", "|---|---|---|---|"]
-        lines += [f"| {r['parameter']} | {r['with']} | {r['S2']:.4g} | {r['S2_conf']:.4g} |"
-                  for _, r in shown.iterrows()]
-        lines.append("")
+        lines += ["", f"### {target}", "", *markdown_table(
+            ["parameter", "with", "S2", "S2_conf"],
+            [[r["parameter"], r["with"], f"{r['S2']:.4g}", f"{r['S2_conf']:.4g}"]
+             for _, r in shown.iterrows()]), ""]
         lines.append(f"{len(clear)} of {len(part)} pairs have a 95% CI above 0."
                      + ("" if len(clear) else f" WARNING: no interaction can be told from zero at "
                         f"this sample size; the {len(shown)} largest estimates are shown, not to be "
@@ -310,12 +311,10 @@ def _markdown(indices: pd.DataFrame, settings: dict, notes: dict[str, list[str]]
         cell = ("S1", "S1_conf", "ST", "ST_conf")
     lines = [f"## {title}", ""]
     for target, part in indices.groupby("target", sort=False):
-        lines += [f"### {target}", "", "| parameter | " + " | ".join(cell) + " |",
-                  "|---|" + "---|" * len(cell)]
         order = part.sort_values(cell[0] if settings["method"] == "morris" else "ST", ascending=False)
-        for _, row in order.iterrows():
-            lines.append(f"| {row['parameter']} | " + " | ".join(f"{row[c]:.4g}" for c in cell) + " |")
-        lines.append("")
+        lines += [f"### {target}", "", *markdown_table(
+            ["parameter", *cell],
+            [[row["parameter"], *(f"{row[c]:.4g}" for c in cell)] for _, row in order.iterrows()]), ""]
         for note in (notes or {}).get(target, []):
             lines += [note, ""]
     return "\n".join(lines).rstrip()

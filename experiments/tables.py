@@ -277,20 +277,24 @@ def difference_cell(r) -> str:
     return cell + f"; d_z {fmt(r['d_z'])}"
 
 
+def markdown_table(head: list[str], rows) -> list[str]:
+    """The lines of a Markdown table: the header, its rule, then one line per row of cells
+    (each cell as ``str`` gives it)."""
+    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head),
+            *("| " + " | ".join(map(str, row)) + " |" for row in rows)]
+
+
 def wide_table(table: pd.DataFrame, conditions: list[str], cell, metrics: list[str]) -> list[str]:
     """A markdown table: metrics as rows, conditions as columns (a sweep: the other way)."""
     by_key = {(r["condition"], r["metric"]): r for _, r in table.iterrows()}
+
+    def shown(condition, metric) -> str:
+        return cell(by_key[(condition, metric)]) if (condition, metric) in by_key else ""
+
     if len(conditions) > 6:  # a sweep: one row per condition reads better
-        lines = ["| condition | " + " | ".join(metrics) + " |", "|---|" + "---|" * len(metrics)]
-        for c in conditions:
-            lines.append(f"| `{c}` | " + " | ".join(
-                cell(by_key[(c, m)]) if (c, m) in by_key else "" for m in metrics) + " |")
-        lines += ["", "Units and directions: " + "; ".join(
-            f"{m}: {info(m).unit}{', ' + arrow(m) if arrow(m) else ''}" for m in metrics) + "."]
-        return lines
-    lines = ["| metric | " + " | ".join(f"`{c}`" for c in conditions) + " |",
-             "|---|" + "---|" * len(conditions)]
-    for metric in metrics:
-        lines.append(f"| {row_label(metric)} | " + " | ".join(
-            cell(by_key[(c, metric)]) if (c, metric) in by_key else "" for c in conditions) + " |")
-    return lines
+        rows = [[f"`{c}`", *(shown(c, m) for m in metrics)] for c in conditions]
+        return [*markdown_table(["condition", *metrics], rows), "", "Units and directions: "
+                + "; ".join(f"{m}: {info(m).unit}{', ' + arrow(m) if arrow(m) else ''}"
+                            for m in metrics) + "."]
+    return markdown_table(["metric", *(f"`{c}`" for c in conditions)],
+                          [[row_label(m), *(shown(c, m) for c in conditions)] for m in metrics])

@@ -1,4 +1,4 @@
-"""Emergence (ODD 1.3, step 7; seed chapter 1: emergence creates unexpected value).
+"""Emergence (ODD 1.3, step 7; Jensen & Thomassen 2020: emergence creates unexpected value).
 
 Emergent value is value no single encounter planned. It flows through channels each switchable by
 a parameter: innovations (an encounter, in either mode, may produce one, more likely when those

@@ -1,8 +1,9 @@
-"""Experience and learning (ODD 1.3, step 5; seed chapter 1: experience, habits).
+"""Experience and learning (ODD 1.3, step 5; Jensen & Thomassen 2020: experience, habits).
 
 Citizens learn by doing: taking part raises skill and efficacy with diminishing returns, passive
-receipt erodes efficacy (pacification), habits move toward what was practised and fade with disuse.
-Staff interactional habits move toward the mode they work in.
+receipt erodes efficacy (pacification), habits move toward what was practised and fade with disuse. How much staff invite citizens'
+input is learned too, from their own encounters, colleagues, the rule and reflection: see
+``invitation``.
 """
 
 from __future__ import annotations

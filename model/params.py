@@ -1,8 +1,8 @@
 """One validated parameter object for coprosim, its presets and its one-line errors.
 
 Every field carries its default, allowed range, unit and meaning, and names the idea of the
-theory it stands for (the seed chapters, Parks et al. 1981, Ostrom 1996, and the calibration
-anchors in docs/ODD.md). The CLI, the experiment files and the dashboard sliders all read
+theory it stands for (Jensen & Thomassen 2020 and Thomassen & Jensen 2020, Parks et al. 1981,
+Ostrom 1996, and the calibration anchors in docs/ODD.md). The CLI, the experiment files and the dashboard sliders all read
 these ranges, so a value that is refused in one place is refused everywhere with the same words.
 
 Presets are named sets of overrides of the defaults (one table, ``PRESETS``). Regimes differ only

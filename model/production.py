@@ -51,8 +51,9 @@ def input_diversity(staff_input, citizen_input, volunteer_input):
     """Diversity of those present, from 0 (one actor does everything) to 1 (equal shares of three).
 
     The Gini-Simpson index of input shares, normalised by its maximum (2/3). It stands for the
-    seed chapters' idea that wicked problems need several kinds of actor (New Public Governance),
-    and it raises the chance of an innovation (emergence).
+    idea of Jensen & Thomassen (2020) and Thomassen & Jensen (2020) that wicked problems need
+    several kinds of actor (New Public Governance), and it raises the chance of an innovation
+    (emergence).
     """
     s = np.maximum(np.asarray(staff_input, dtype=float), 0.0)
     c = np.maximum(np.asarray(citizen_input, dtype=float), 0.0)

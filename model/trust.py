@@ -1,4 +1,4 @@
-"""Trust in public institutions (ODD 1.3, step 6; seed chapter 2: 'withness-thinking')."""
+"""Trust in public institutions (ODD 1.3, step 6; Thomassen & Jensen 2020: 'withness-thinking')."""
 
 from __future__ import annotations
 

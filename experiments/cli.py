@@ -219,11 +219,17 @@ def cmd_compare(args) -> int:
 
 def cmd_sensitivity(args) -> int:
     """Global sensitivity analysis of one metric, or of a paired difference between scenarios."""
-    from .sensitivity import run_sensitivity
+    from .sensitivity import default_out, run_sensitivity, sensitivity_settings
 
     experiment = _load(args)
-    result = run_sensitivity(experiment, method=args.method, metric=args.metric,
-                             difference=args.difference, out=args.out, **_executor_options(args))
+    settings = sensitivity_settings(experiment, args.method, args.metric, args.difference)
+    out = Path(args.out) if args.out else default_out(experiment, settings)
+    try:
+        result = run_sensitivity(experiment, method=args.method, metric=args.metric,
+                                 difference=args.difference, out=out, **_executor_options(args))
+    except KeyboardInterrupt:
+        _say_interrupted(out)
+        raise
     print(result.attrs["table"])
     print(f"\nindices: {result.attrs['csv']}\nplot: {result.attrs['figure']}")
     return EXIT_SOME_FAILED if result.attrs["failed"] else 0

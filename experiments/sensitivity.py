@@ -107,6 +107,11 @@ def design_points(experiment: Experiment, settings: dict) -> tuple[dict, np.ndar
     return problem, x
 
 
+def default_out(experiment: Experiment, settings: dict) -> Path:
+    """Where a sensitivity run writes when no folder is given: one folder per method."""
+    return Path("results") / experiment.name / f"sensitivity_{settings['method']}"
+
+
 def run_sensitivity(experiment: Experiment, method: str | None = None, metric: str | None = None,
                     difference: list[str] | None = None, out: str | Path | None = None,
                     workers: int | None = None, force: bool = False, dask: str | None = None,
@@ -126,7 +131,7 @@ def run_sensitivity(experiment: Experiment, method: str | None = None, metric: s
     settings = sensitivity_settings(experiment, method, metric, difference)
     problem, x = design_points(experiment, settings)
     design = _design_experiment(experiment, settings, x)
-    out = Path(out) if out is not None else Path("results") / experiment.name / f"sensitivity_{settings['method']}"
+    out = Path(out) if out is not None else default_out(experiment, settings)
     runs = run_experiment(design, out=out, workers=workers, force=force, dask=dask, progress=progress,
                           **executor)
     frames, pair_frames = [], []

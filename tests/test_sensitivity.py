@@ -200,3 +200,48 @@ def test_second_order_must_be_true_or_false(tmp_path):
     path.write_text(textwrap.dedent(SMALL).replace("samples = 8\n", "samples = 8\nsecond_order = 2\n"))
     with pytest.raises(ExperimentError, match=r"sensitivity.second_order: must be true or false, got 2"):
         sensitivity_settings(load_experiment(path), None, None, None)
+
+
+def test_ctrl_c_says_what_was_kept_and_the_same_command_resumes(tmp_path):
+    """Ctrl-C during a sensitivity run (SIGINT to the process group, as from a terminal): status
+    130, the finished runs kept, and the same line as sweep, compare and map give: how many runs
+    were kept where, and that the same command resumes."""
+    import os
+    import signal
+    import time
+
+    from coprosim.experiments.storage import completed_runs
+
+    from .conftest import as_from_a_terminal
+
+    repo = Path(__file__).resolve().parent.parent
+    out = tmp_path / "sens"
+    command = [sys.executable, "-m", "coprosim", "sensitivity", "sensitivity_example",
+               "--workers", "2", "--out", str(out)]
+    process = subprocess.Popen(command, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True, preexec_fn=as_from_a_terminal)
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and len(completed_runs(out)) < 2:
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    kept = len(completed_runs(out))
+    assert process.returncode == 130, stderr
+    assert kept >= 2 and "Traceback" not in stderr, stderr
+    assert f"stopped; {kept} of 240 runs kept in {out}/ (rerun the same command to resume)" in stderr
+    first = {run_id: path.stat().st_mtime_ns for run_id, path in _run_files(out).items()}
+    again = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert len(completed_runs(out)) == 240 and "mu_star" in again.stdout
+    assert all(_run_files(out)[run_id].stat().st_mtime_ns == mtime  # kept, not run again
+               for run_id, mtime in first.items())
+
+
+def _run_files(out: Path) -> dict:
+    """Each part file of finished runs' metrics, by name."""
+    return {path.name: path for path in (out / "metrics").glob("*.parquet")}

@@ -29,9 +29,10 @@ def ces(staff_input, citizen_input, rho: float, staff_weight: float, productivit
         return productivity * out
     if rho > 0:
         return productivity * (d * s**rho + (1 - d) * c**rho) ** (1.0 / rho)
-    # complements: s**rho is infinite at zero input, so the output there is zero
+    # complements: s**rho is infinite at zero input, so the output there is zero; a tiny input
+    # may overflow s**rho to infinity, whose power 1/rho is 0, the same limit (no warning due)
     positive = ((s > 0) | (d == 0)) & ((c > 0) | (d == 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         s_term = np.where(s > 0, s, 1.0) ** rho
         c_term = np.where(c > 0, c, 1.0) ** rho
         inner = (d * s_term if d > 0 else 0.0) + ((1 - d) * c_term if d < 1 else 0.0)

@@ -289,7 +289,7 @@ def _effects():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("lesson, text", _effects())
+@pytest.mark.parametrize("lesson, text", list(_effects()))
 def test_a_lessons_promise_is_visible_on_seeds_it_was_not_written_for(lesson, text):
     """At least 5% the promised way, paired p < 1%, on 20 unseen seeds
     (``dashboards/lesson_check.py``, which prints the same lines for every lesson)."""

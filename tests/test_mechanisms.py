@@ -559,3 +559,15 @@ def test_queue_ranks_are_scipys_average_ranks_scaled_to_one():
             expected = (rankdata(values, method="average") - 1.0) / (n - 1.0)
             np.testing.assert_array_equal(allocation.rank01(values), expected)
     assert list(allocation.rank01(np.array([5.0]))) == [0.5]
+
+
+def test_ces_with_a_vanishing_complement_gives_zero_without_a_warning():
+    """Complements (rho < 0): an input so small that input**rho overflows gives the Leontief
+    limit, zero output, and no overflow warning (issue 16: a property test hit one)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = production.ces(np.array([1.0, 1.0, 0.5]), np.array([1e-300, 0.0, 0.3]), -5.0, 0.5)
+    assert out[0] == 0.0 and out[1] == 0.0
+    assert out[2] == pytest.approx((0.5 * 0.5**-5 + 0.5 * 0.3**-5) ** (1 / -5.0), rel=1e-12)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import pytest
 from coprosim.model import LEDGER, Citizen, CoproductionModel, Params, Staff, Volunteer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -60,6 +61,7 @@ def check_invariants(model: CoproductionModel) -> None:
 
 @settings(max_examples=int(os.environ.get("COPROSIM_HYPOTHESIS_EXAMPLES", 40)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(params=valid_params(), seed=st.integers(0, 2**32 - 1), steps=st.integers(1, 25))
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # no overflow or invalid value, anywhere
 def test_invariants_hold_for_any_valid_parameters(params, seed, steps):
     model = CoproductionModel(params=params, seed=seed)
     check_invariants(model)

@@ -54,6 +54,8 @@ class DashboardState:
         self.seed_error = solara.reactive(None)
         self.notes = solara.reactive(list(link_problems))
         self.playing = solara.reactive(False)
+        # rises with every press of Play: each press starts a loop of its own (see play_loop)
+        self.play_presses = solara.reactive(0)
         self.speed = solara.reactive(DEFAULT_SPEED)
         self.achieved = solara.reactive(0.0)
         self.tab = solara.reactive(TABS["simulation"])
@@ -139,16 +141,29 @@ class DashboardState:
         self.publish()
 
     def toggle_play(self) -> None:
+        if not self.playing.value:
+            self.play_presses.value += 1
         self.playing.value = not self.playing.value
 
-    def play_loop(self) -> None:
+    def play_loop(self, play_on: bool = True, press: int | None = None) -> None:
         """Steps at the chosen weeks per second; when a picture takes longer than a week's
-        share of a second, several weeks go into one picture, so the speed holds."""
+        share of a second, several weeks go into one picture, so the speed holds.
+
+        One loop per press of Play (``play_presses``): a loop that stops at a lesson's last week
+        may still be on its way out when Play is pressed again, and the press must start a new
+        loop rather than find the old one ending (it did: Play then showed Pause and nothing
+        ran). A loop whose press is no longer the latest stops and leaves ``playing`` alone.
+        ``play_on`` and ``press``: ``playing`` and ``play_presses`` when the page asked for this
+        loop (a loop asked for while paused does nothing, even if Play is pressed as it starts:
+        that press asks for a loop of its own)."""
+        if not play_on:
+            return
         session, speed, pause_at = self.session, self.speed, self.pause_at
+        press = self.play_presses.value if press is None else press
         started, first_week, rate = time.perf_counter(), session.week, speed.value
         stop = pause_at.value if pause_at.value and session.week < pause_at.value else None
         said = 0.0  # when the page was last told the speed reached
-        while self.playing.value:
+        while self.playing.value and self.play_presses.value == press:
             frame_started = time.perf_counter()
             if speed.value != rate:  # the slider moved: count the new speed from now
                 started, first_week, rate = frame_started, session.week, speed.value
@@ -167,7 +182,8 @@ class DashboardState:
             if not ok or (stop is not None and session.week >= stop):
                 if stop is not None and session.week >= stop:
                     self.pause_at.value = None  # the lesson's pause is done: Play goes on
-                self.playing.value = False
+                if self.play_presses.value == press:
+                    self.playing.value = False
                 break
             frame = 1.0 / min(rate, MAX_FRAMES_PER_SECOND)
             time.sleep(max(0.0, frame - (time.perf_counter() - frame_started)))
@@ -345,6 +361,7 @@ def use_dashboard_state(session_factory=Session, query: str | None = None,
 
     state = solara.use_memo(make, [])
     solara.use_effect(lambda: state.session.close, [])  # free the models when the tab closes
-    solara.lab.use_task(state.play_loop, dependencies=[state.playing.value],
+    play_on, press = state.playing.value, state.play_presses.value
+    solara.lab.use_task(lambda: state.play_loop(play_on, press), dependencies=[play_on, press],
                         prefer_threaded=True)
     return state

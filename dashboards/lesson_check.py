@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from coprosim.dashboards import reality
+from coprosim.dashboards.reality import run_arm_series
 
 SEEDS = tuple(range(201, 221))  # 20 seeds no lesson was written for
 MIN_EFFECT = 0.05
@@ -70,25 +71,6 @@ def _settings_of(lesson):
     from coprosim.dashboards.settings import Settings, apply_setup
 
     return lambda stage: apply_setup(Settings(), lesson.setup_of(stage))[0]
-
-
-def run_arm_series(scenario: str, params, seed: int, weeks: int,
-                   metrics: tuple[str, ...]) -> dict[str, list[float]]:
-    """One arm on one seed, as ``reality.run_arm`` runs it (the page's own ``session.Run``), with
-    the weekly series of every metric in ``metrics``: one run serves every promise about it."""
-    from coprosim.dashboards.session import Run
-    from coprosim.model import CoproductionModel, Params
-
-    model = CoproductionModel(params=Params(**dict(params)), seed=seed, scenario=scenario)
-    run = Run(scenario, model)
-    try:
-        for _ in range(weeks):
-            model.step()
-            run.record()
-        series = run.series()
-        return {metric: [float(v) for v in series[metric]] for metric in metrics}
-    finally:
-        model.release()
 
 
 def _runs(checks: list, seeds: tuple[int, ...], executor=None) -> dict:

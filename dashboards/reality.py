@@ -188,10 +188,10 @@ def compare_check(settings, metric: str, week: int, labels: tuple[str, str],
 
 # --- running it -------------------------------------------------------------------------------------
 
-def run_arm(scenario: str, params: tuple[tuple[str, Any], ...], seed: int, weeks: int,
-            metric: str) -> list[float]:
-    """One arm on one seed: the weekly series of ``metric`` as the page records it (in a worker
-    process)."""
+def run_arm_series(scenario: str, params: tuple[tuple[str, Any], ...], seed: int, weeks: int,
+                   metrics: tuple[str, ...]) -> dict[str, list[float]]:
+    """One arm on one seed: the weekly series of every metric in ``metrics`` as the page records
+    it (its own ``session.Run``; in a worker process): one run serves every check about it."""
     from coprosim.dashboards.session import Run
     from coprosim.model import CoproductionModel, Params
 
@@ -201,9 +201,16 @@ def run_arm(scenario: str, params: tuple[tuple[str, Any], ...], seed: int, weeks
         for _ in range(weeks):
             model.step()
             run.record()
-        return [float(v) for v in run.series()[metric]]
+        series = run.series()
+        return {metric: [float(v) for v in series[metric]] for metric in metrics}
     finally:
         model.release()
+
+
+def run_arm(scenario: str, params: tuple[tuple[str, Any], ...], seed: int, weeks: int,
+            metric: str) -> list[float]:
+    """One arm on one seed: the weekly series of ``metric`` (``run_arm_series`` of one)."""
+    return run_arm_series(scenario, params, seed, weeks, (metric,))[metric]
 
 
 def side_value(side: Side | None, series: dict[Arm, list[float]]) -> float:
